@@ -1,0 +1,82 @@
+# zcdev: the only entry point. `make help` lists the targets.
+#
+# Module builds use KDIR (default: Debian's headers of the kernel the VM boots);
+# userspace tools and selftests are static so they run in a bare initramfs.
+
+SHELL := /bin/bash
+ROOT := $(CURDIR)
+BUILD := $(ROOT)/build
+HOST := $(ROOT)/qemu/host
+ENV = . $(HOST)/env.sh
+
+ZCDEV_CACHE ?= $(HOME)/.cache/zcdev
+export ZCDEV_CACHE
+KABI := $(shell $(ENV) >/dev/null 2>&1 && echo $$ZCDEV_KABI)
+KDIR ?= /usr/src/linux-headers-$(KABI)
+KSRC := $(ZCDEV_CACHE)/linux-source-6.1
+KSFT := $(KSRC)/tools/testing/selftests
+
+CC := gcc
+CFLAGS_USER := -O2 -g -Wall -Wextra -Werror=implicit-function-declaration \
+	-I$(ROOT)/uapi -I$(ROOT)/userspace/lib -D_GNU_SOURCE -pthread
+LDFLAGS_USER := -static -pthread
+export CC CFLAGS_USER LDFLAGS_USER
+
+.PHONY: all deps module userspace selftests guest check run vm bench lint \
+	sparse checkpatch w1 clean help check-debug
+
+all: module userspace selftests
+
+help:
+	@echo "make            build module ($(KDIR)), tools and selftests"
+	@echo "make check      build, lint, boot the VM, run the selftests"
+	@echo "make run        build, boot the VM, run the demo / experiments"
+	@echo "make vm         a shell in the VM with the modules loaded"
+	@echo "make KDIR=...   build the module for another kernel"
+	@echo "make clean      remove build output"
+
+deps:
+	@$(HOST)/deps.sh
+
+module: deps
+	@$(MAKE) -s -C $(KDIR) M=$(ROOT) modules
+
+userspace: deps
+	@$(MAKE) -s -C userspace OUT=$(BUILD)/bin
+
+selftests: deps
+	@$(MAKE) -s -C selftests/zcdev OUTPUT=$(BUILD)/selftests/zcdev \
+		KSFT_DIR=$(KSFT)
+
+# The tree packed into the VM's initramfs under /opt/zcdev.
+guest: all
+	@rm -rf $(BUILD)/guest && mkdir -p $(BUILD)/guest/modules $(BUILD)/guest/bin
+	@cp zcdev.ko $(BUILD)/guest/modules/
+	@printf 'zcdev.ko\n' >$(BUILD)/guest/modules/load-order
+	@cp $(BUILD)/bin/* $(BUILD)/guest/bin/
+	@cp -r $(BUILD)/selftests $(BUILD)/guest/selftests
+	@cp qemu/guest/run-selftests.sh $(BUILD)/guest/bin/
+
+check: guest lint
+	@$(HOST)/check.sh
+
+run: guest
+	@$(ROOT)/qemu/run.sh -- /opt/zcdev/bin/demo.sh
+
+vm: guest
+	@$(ROOT)/qemu/run.sh --interactive
+
+lint: checkpatch sparse w1
+
+checkpatch: deps
+	@$(HOST)/lint.sh checkpatch
+
+sparse: deps
+	@$(HOST)/lint.sh sparse
+
+w1: deps
+	@$(HOST)/lint.sh w1
+
+clean:
+	@$(MAKE) -s -C $(KDIR) M=$(ROOT) clean 2>/dev/null || true
+	@rm -rf $(BUILD)

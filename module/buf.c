@@ -1,0 +1,372 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zcdev buffer objects: allocation, the per-file handle table, limits and
+ * accounting, DMA sync, and release once the last reference is gone.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/dma-mapping.h>
+#include <linux/gfp.h>
+#include <linux/mm.h>
+#include <linux/overflow.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+
+#include <linux/zcdev.h>
+#include "zcdev.h"
+
+atomic64_t zcdev_total_bytes = ATOMIC64_INIT(0);
+
+/*
+ * Debian's kernel has no CMA, so one coherent block can be no larger than
+ * the buddy allocator's largest block, which is also kmalloc's ceiling
+ * (4 MiB on x86-64). Asking for more would only earn a page allocator
+ * warning.
+ */
+size_t zcdev_max_coherent_bytes(void)
+{
+	return KMALLOC_MAX_SIZE;
+}
+
+struct zcdev_file *zcdev_file_create(void)
+{
+	struct zcdev_file *zf = kzalloc(sizeof(*zf), GFP_KERNEL_ACCOUNT);
+
+	if (!zf)
+		return NULL;
+	kref_init(&zf->ref);
+	xa_init_flags(&zf->bufs, XA_FLAGS_ALLOC1);
+	atomic64_set(&zf->bytes, 0);
+	return zf;
+}
+
+static void zcdev_file_destroy(struct kref *ref)
+{
+	struct zcdev_file *zf = container_of(ref, struct zcdev_file, ref);
+
+	WARN_ON_ONCE(atomic64_read(&zf->bytes));
+	xa_destroy(&zf->bufs);
+	kfree(zf);
+}
+
+void zcdev_file_put(struct zcdev_file *zf)
+{
+	kref_put(&zf->ref, zcdev_file_destroy);
+}
+
+/* On close: every handle goes; buffers still mapped live on. */
+void zcdev_file_release_bufs(struct zcdev_file *zf)
+{
+	struct zcdev_buf *buf;
+	unsigned long handle;
+
+	xa_for_each(&zf->bufs, handle, buf) {
+		xa_erase(&zf->bufs, handle);
+		zcdev_buf_put(buf);
+	}
+}
+
+/*
+ * Charge @len against the per-file and global limits, all or nothing.
+ * Add-then-check keeps concurrent allocations from overshooting together.
+ */
+static int zcdev_charge(struct zcdev_file *zf, u64 len)
+{
+	if (atomic64_add_return(len, &zf->bytes) > zcdev_max_file_bytes) {
+		atomic64_sub(len, &zf->bytes);
+		pr_info_ratelimited("alloc of %llu bytes refused: over max_file_bytes (%lu) for this file\n",
+				    len, zcdev_max_file_bytes);
+		return -ENOSPC;
+	}
+	if (atomic64_add_return(len, &zcdev_total_bytes) > zcdev_max_total_bytes) {
+		atomic64_sub(len, &zcdev_total_bytes);
+		atomic64_sub(len, &zf->bytes);
+		pr_info_ratelimited("alloc of %llu bytes refused: over max_total_bytes (%lu) for all files\n",
+				    len, zcdev_max_total_bytes);
+		return -ENOSPC;
+	}
+	return 0;
+}
+
+static void zcdev_uncharge(struct zcdev_file *zf, u64 len)
+{
+	atomic64_sub(len, &zcdev_total_bytes);
+	atomic64_sub(len, &zf->bytes);
+}
+
+static int zcdev_alloc_coherent(struct zcdev_buf *buf)
+{
+	/*
+	 * __GFP_ACCOUNT charges the block to the caller's memory cgroup;
+	 * __GFP_NOWARN because failing a user's request is not a kernel bug.
+	 */
+	buf->cpu_addr = dma_alloc_coherent(buf->dma_dev, buf->len,
+					   &buf->dma_addr,
+					   GFP_KERNEL | __GFP_ACCOUNT |
+					   __GFP_NOWARN);
+	if (!buf->cpu_addr) {
+		pr_info_ratelimited("coherent alloc of %zu bytes failed: out of contiguous memory\n",
+				    buf->len);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void zcdev_put_pages(struct page **pages, unsigned long nr)
+{
+	while (nr--)
+		put_page(pages[nr]);
+}
+
+static int zcdev_alloc_pages(struct zcdev_buf *buf)
+{
+	/* Retry-may-fail: a large request fails instead of OOM-killing. */
+	const gfp_t gfp = GFP_KERNEL_ACCOUNT | __GFP_ZERO | __GFP_NOWARN |
+			  __GFP_RETRY_MAYFAIL;
+	unsigned long i;
+	int ret;
+
+	buf->pages = kvmalloc_array(buf->nr_pages, sizeof(*buf->pages),
+				    GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	if (!buf->pages)
+		return -ENOMEM;
+
+	for (i = 0; i < buf->nr_pages; i++) {
+		buf->pages[i] = alloc_page(gfp);
+		if (!buf->pages[i]) {
+			pr_info_ratelimited("alloc of %zu bytes failed at page %lu: out of memory\n",
+					    buf->len, i);
+			ret = -ENOMEM;
+			goto err_pages;
+		}
+		if (fatal_signal_pending(current)) {
+			i++;
+			ret = -EINTR;
+			goto err_pages;
+		}
+		cond_resched();
+	}
+
+	ret = sg_alloc_table_from_pages_segment(&buf->sgt, buf->pages,
+						buf->nr_pages, 0, buf->len,
+						dma_get_max_seg_size(buf->dma_dev),
+						GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	if (ret)
+		goto err_pages;
+
+	ret = dma_map_sgtable(buf->dma_dev, &buf->sgt, DMA_BIDIRECTIONAL, 0);
+	if (ret) {
+		pr_info_ratelimited("DMA mapping of %zu bytes for %s failed: %d\n",
+				    buf->len, dev_name(buf->dma_dev), ret);
+		goto err_sgt;
+	}
+	return 0;
+
+err_sgt:
+	sg_free_table(&buf->sgt);
+err_pages:
+	zcdev_put_pages(buf->pages, i);
+	kvfree(buf->pages);
+	buf->pages = NULL;
+	return ret;
+}
+
+static void zcdev_free_memory(struct zcdev_buf *buf)
+{
+	if (buf->kind == ZCDEV_BUF_COHERENT) {
+		dma_free_coherent(buf->dma_dev, buf->len, buf->cpu_addr,
+				  buf->dma_addr);
+		return;
+	}
+	dma_unmap_sgtable(buf->dma_dev, &buf->sgt, DMA_BIDIRECTIONAL, 0);
+	sg_free_table(&buf->sgt);
+	zcdev_put_pages(buf->pages, buf->nr_pages);
+	kvfree(buf->pages);
+}
+
+static int zcdev_check_alloc(u32 kind, u64 len)
+{
+	if (kind != ZCDEV_BUF_COHERENT && kind != ZCDEV_BUF_PAGES) {
+		pr_info_ratelimited("alloc refused: unknown buffer kind %u\n", kind);
+		return -EINVAL;
+	}
+	if (!len) {
+		pr_info_ratelimited("alloc refused: zero length\n");
+		return -EINVAL;
+	}
+	if (len > zcdev_max_buf_bytes) {
+		pr_info_ratelimited("alloc of %llu bytes refused: over max_buf_bytes (%lu)\n",
+				    len, zcdev_max_buf_bytes);
+		return -EFBIG;
+	}
+	if (kind == ZCDEV_BUF_COHERENT && len > zcdev_max_coherent_bytes()) {
+		pr_info_ratelimited("coherent alloc of %llu bytes refused: one contiguous allocation gives at most %zu bytes (no CMA); use ZCDEV_BUF_PAGES\n",
+				    len, zcdev_max_coherent_bytes());
+		return -EFBIG;
+	}
+	return 0;
+}
+
+struct zcdev_buf *zcdev_buf_create(struct zcdev_file *zf, u32 kind, u64 len)
+{
+	struct zcdev_buf *buf;
+	u32 handle;
+	int ret;
+
+	ret = zcdev_check_alloc(kind, len);
+	if (ret)
+		return ERR_PTR(ret);
+	/* Cannot overflow: len <= max_buf_bytes <= ZCDEV_WINDOW_BYTES. */
+	len = PAGE_ALIGN(len);
+
+	ret = zcdev_charge(zf, len);
+	if (ret)
+		return ERR_PTR(ret);
+
+	buf = kzalloc(sizeof(*buf), GFP_KERNEL_ACCOUNT);
+	if (!buf) {
+		ret = -ENOMEM;
+		goto err_uncharge;
+	}
+	kref_init(&buf->ref);
+	buf->kind = kind;
+	buf->len = len;
+	buf->nr_pages = len >> PAGE_SHIFT;
+	buf->dma_dev = zcdev_dma_device();
+
+	ret = kind == ZCDEV_BUF_COHERENT ? zcdev_alloc_coherent(buf) :
+					   zcdev_alloc_pages(buf);
+	if (ret)
+		goto err_free_buf;
+
+	/*
+	 * Cyclic handles: a freed handle is not reused at once, so a stale
+	 * handle gets ENOENT rather than someone else's buffer.
+	 */
+	ret = xa_alloc_cyclic(&zf->bufs, &handle, buf,
+			      XA_LIMIT(1, ZCDEV_MAX_HANDLE), &zf->next_handle,
+			      GFP_KERNEL_ACCOUNT);
+	if (ret < 0) {
+		pr_info_ratelimited("alloc refused: no free handle in this file\n");
+		ret = ret == -EBUSY ? -ENOSPC : ret;
+		goto err_free_memory;
+	}
+	kref_get(&zf->ref);
+	buf->owner = zf;
+	buf->handle = handle;
+	buf->offset = (loff_t)handle << ZCDEV_OFFSET_SHIFT;
+	/* The table's reference stays; the caller gets its own. */
+	kref_get(&buf->ref);
+	return buf;
+
+err_free_memory:
+	zcdev_free_memory(buf);
+err_free_buf:
+	kfree(buf);
+err_uncharge:
+	zcdev_uncharge(zf, len);
+	return ERR_PTR(ret);
+}
+
+static void zcdev_buf_destroy(struct kref *ref)
+{
+	struct zcdev_buf *buf = container_of(ref, struct zcdev_buf, ref);
+	struct zcdev_file *owner = buf->owner;
+
+	zcdev_free_memory(buf);
+	zcdev_uncharge(owner, buf->len);
+	kfree(buf);
+	zcdev_file_put(owner);
+}
+
+void zcdev_buf_put(struct zcdev_buf *buf)
+{
+	kref_put(&buf->ref, zcdev_buf_destroy);
+}
+
+int zcdev_buf_free(struct zcdev_file *zf, u32 handle)
+{
+	struct zcdev_buf *buf = xa_erase(&zf->bufs, handle);
+
+	if (!buf) {
+		pr_info_ratelimited("free refused: no buffer with handle %u\n",
+				    handle);
+		return -ENOENT;
+	}
+	zcdev_buf_put(buf);
+	return 0;
+}
+
+struct zcdev_buf *zcdev_buf_get(struct zcdev_file *zf, u32 handle)
+{
+	struct zcdev_buf *buf;
+
+	xa_lock(&zf->bufs);
+	buf = xa_load(&zf->bufs, handle);
+	if (buf)
+		kref_get(&buf->ref);
+	xa_unlock(&zf->bufs);
+	return buf;
+}
+
+/* The buffer whose window holds @pos, or NULL. */
+struct zcdev_buf *zcdev_buf_get_by_offset(struct zcdev_file *zf, loff_t pos)
+{
+	u64 handle;
+
+	if (pos < 0)
+		return NULL;
+	handle = (u64)pos >> ZCDEV_OFFSET_SHIFT;
+	if (!handle || handle > ZCDEV_MAX_HANDLE)
+		return NULL;
+	return zcdev_buf_get(zf, handle);
+}
+
+unsigned int zcdev_buf_nr_segs(struct zcdev_buf *buf)
+{
+	return buf->kind == ZCDEV_BUF_COHERENT ? 1 : buf->sgt.nents;
+}
+
+/*
+ * Sync only the DMA segments the range touches. The mapping is
+ * bidirectional, so the direction for the sync is too.
+ */
+int zcdev_buf_sync(struct zcdev_buf *buf, u64 offset, u64 len, bool for_cpu)
+{
+	struct scatterlist *sg;
+	u64 end, seg_start = 0;
+	unsigned int i;
+
+	if (!len || check_add_overflow(offset, len, &end) || end > buf->len) {
+		pr_info_ratelimited("sync refused: range %llu+%llu outside the %zu-byte buffer\n",
+				    offset, len, buf->len);
+		return -EINVAL;
+	}
+	if (buf->kind == ZCDEV_BUF_COHERENT)
+		return 0;
+
+	for_each_sgtable_dma_sg(&buf->sgt, sg, i) {
+		u64 seg_len = sg_dma_len(sg);
+		u64 from = max(offset, seg_start);
+		u64 to = min(end, seg_start + seg_len);
+
+		if (from < to) {
+			if (for_cpu)
+				dma_sync_single_range_for_cpu(buf->dma_dev,
+							      sg_dma_address(sg),
+							      from - seg_start,
+							      to - from,
+							      DMA_BIDIRECTIONAL);
+			else
+				dma_sync_single_range_for_device(buf->dma_dev,
+								 sg_dma_address(sg),
+								 from - seg_start,
+								 to - from,
+								 DMA_BIDIRECTIONAL);
+		}
+		seg_start += seg_len;
+		if (seg_start >= end)
+			break;
+	}
+	return 0;
+}

@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zcdev - zero-copy and DMA experiments.
+ *
+ * /dev/zcdev (a misc device, mode 0600 unless the admin says otherwise)
+ * hands out buffers that userspace can mmap, pread/pwrite and, later, DMA
+ * into and send to sockets without copying. Each open file is a context
+ * owning its buffers; the ABI is uapi/linux/zcdev.h.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/dma-mapping.h>
+#include <linux/err.h>
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/platform_device.h>
+#include <linux/sizes.h>
+
+#include <linux/zcdev.h>
+#include "zcdev.h"
+
+unsigned long zcdev_max_buf_bytes = SZ_256M;
+module_param_named(max_buf_bytes, zcdev_max_buf_bytes, ulong, 0444);
+MODULE_PARM_DESC(max_buf_bytes, "Largest buffer in bytes (default 268435456, at most 68719476736)");
+
+unsigned long zcdev_max_file_bytes = SZ_1G;
+module_param_named(max_file_bytes, zcdev_max_file_bytes, ulong, 0444);
+MODULE_PARM_DESC(max_file_bytes, "Bytes of buffers one open file may hold (default 1073741824)");
+
+unsigned long zcdev_max_total_bytes = 2UL * SZ_1G;
+module_param_named(max_total_bytes, zcdev_max_total_bytes, ulong, 0444);
+MODULE_PARM_DESC(max_total_bytes, "Bytes of buffers all open files together may hold (default 2147483648)");
+
+static ushort dev_mode = 0600;
+module_param(dev_mode, ushort, 0444);
+MODULE_PARM_DESC(dev_mode, "Permissions of /dev/zcdev (default 0600: root only)");
+
+/*
+ * The device buffers are allocated and DMA-mapped for. A platform device
+ * with a 64-bit mask stands in until a DMA channel supplies a real one.
+ */
+static struct platform_device *zcdev_pdev;
+
+struct device *zcdev_dma_device(void)
+{
+	return &zcdev_pdev->dev;
+}
+
+static int zcdev_open(struct inode *inode, struct file *file)
+{
+	struct zcdev_file *zf = zcdev_file_create();
+
+	if (!zf)
+		return -ENOMEM;
+	file->private_data = zf;
+	return 0;
+}
+
+static int zcdev_release(struct inode *inode, struct file *file)
+{
+	struct zcdev_file *zf = file->private_data;
+
+	zcdev_file_release_bufs(zf);
+	zcdev_file_put(zf);
+	return 0;
+}
+
+static const struct file_operations zcdev_fops = {
+	.owner		= THIS_MODULE,
+	.open		= zcdev_open,
+	.release	= zcdev_release,
+	.unlocked_ioctl	= zcdev_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.mmap		= zcdev_mmap,
+	.read_iter	= zcdev_read_iter,
+	.write_iter	= zcdev_write_iter,
+	.llseek		= default_llseek,
+};
+
+static struct miscdevice zcdev_misc = {
+	.minor	= MISC_DYNAMIC_MINOR,
+	.name	= "zcdev",
+	.fops	= &zcdev_fops,
+};
+
+static int zcdev_check_params(void)
+{
+	if (zcdev_max_buf_bytes > ZCDEV_WINDOW_BYTES) {
+		pr_err("max_buf_bytes %lu is over the %llu-byte offset window\n",
+		       zcdev_max_buf_bytes, ZCDEV_WINDOW_BYTES);
+		return -EINVAL;
+	}
+	if (dev_mode & ~0777) {
+		pr_err("dev_mode %#o has bits outside 0777\n", dev_mode);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int __init zcdev_init(void)
+{
+	struct platform_device_info pdevinfo = {
+		.name		= KBUILD_MODNAME,
+		.id		= PLATFORM_DEVID_NONE,
+		.dma_mask	= DMA_BIT_MASK(64),
+	};
+	int ret;
+
+	ret = zcdev_check_params();
+	if (ret)
+		return ret;
+
+	zcdev_pdev = platform_device_register_full(&pdevinfo);
+	if (IS_ERR(zcdev_pdev))
+		return PTR_ERR(zcdev_pdev);
+	ret = dma_coerce_mask_and_coherent(&zcdev_pdev->dev, DMA_BIT_MASK(64));
+	if (ret)
+		goto err_pdev;
+	/* Let PAGES buffers merge physically contiguous pages into one segment. */
+	ret = dma_set_max_seg_size(&zcdev_pdev->dev, UINT_MAX);
+	if (ret)
+		goto err_pdev;
+
+	zcdev_misc.mode = dev_mode;
+	ret = misc_register(&zcdev_misc);
+	if (ret)
+		goto err_pdev;
+	pr_info("ready: /dev/zcdev, ABI %d, max_buf_bytes %lu\n",
+		ZCDEV_ABI_VERSION, zcdev_max_buf_bytes);
+	return 0;
+
+err_pdev:
+	platform_device_unregister(zcdev_pdev);
+	return ret;
+}
+
+static void __exit zcdev_exit(void)
+{
+	misc_deregister(&zcdev_misc);
+	platform_device_unregister(zcdev_pdev);
+}
+
+module_init(zcdev_init);
+module_exit(zcdev_exit);
+
+MODULE_DESCRIPTION("zcdev: buffers for zero-copy and DMA experiments");
+MODULE_LICENSE("GPL");
+MODULE_VERSION("0.1.0");

@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mmap of zcdev buffers.
+ *
+ * COHERENT buffers are mapped by dma_mmap_coherent(): a PFN mapping, since
+ * the tail pages of a non-compound coherent block have no refcount of their
+ * own and must never reach get_user_pages. PAGES buffers are mapped page by
+ * page with vm_map_pages(), a normal-page mapping that get_user_pages,
+ * O_DIRECT, vmsplice and MSG_ZEROCOPY can all use.
+ *
+ * Every vma holds a buffer reference (split vmas take their own through
+ * ->open), so a mapping outlives ZCDEV_IOC_FREE; the vma's file reference
+ * keeps the open file, and with it the module, alive after close().
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/dma-mapping.h>
+#include <linux/mm.h>
+
+#include <linux/zcdev.h>
+#include "compat.h"
+#include "zcdev.h"
+
+static void zcdev_vm_open(struct vm_area_struct *vma)
+{
+	struct zcdev_buf *buf = vma->vm_private_data;
+
+	kref_get(&buf->ref);
+}
+
+static void zcdev_vm_close(struct vm_area_struct *vma)
+{
+	zcdev_buf_put(vma->vm_private_data);
+}
+
+static const struct vm_operations_struct zcdev_vm_ops = {
+	.open	= zcdev_vm_open,
+	.close	= zcdev_vm_close,
+};
+
+int zcdev_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct zcdev_file *zf = file->private_data;
+	unsigned long first_page, nr = vma_pages(vma);
+	struct zcdev_buf *buf;
+	int ret;
+
+	/* A private mapping would COW into anonymous pages nobody DMAs into. */
+	if (!(vma->vm_flags & VM_MAYSHARE)) {
+		pr_info_ratelimited("mmap refused: MAP_PRIVATE; zcdev buffers are MAP_SHARED only\n");
+		return -EINVAL;
+	}
+	if (vma->vm_pgoff > (LLONG_MAX >> PAGE_SHIFT))
+		return -ENXIO;
+	buf = zcdev_buf_get_by_offset(zf, (loff_t)vma->vm_pgoff << PAGE_SHIFT);
+	if (!buf) {
+		pr_info_ratelimited("mmap refused: no buffer at offset %#llx\n",
+				    (u64)vma->vm_pgoff << PAGE_SHIFT);
+		return -ENXIO;
+	}
+	first_page = vma->vm_pgoff - (buf->offset >> PAGE_SHIFT);
+	if (first_page >= buf->nr_pages || nr > buf->nr_pages - first_page) {
+		pr_info_ratelimited("mmap refused: pages %lu+%lu outside the %lu-page buffer %u\n",
+				    first_page, nr, buf->nr_pages, buf->handle);
+		ret = -ENXIO;
+		goto err_put;
+	}
+
+	/* From here on vm_pgoff counts pages within the buffer. */
+	vma->vm_pgoff = first_page;
+	vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
+	if (buf->kind == ZCDEV_BUF_COHERENT)
+		ret = dma_mmap_coherent(buf->dma_dev, vma, buf->cpu_addr,
+					buf->dma_addr, buf->len);
+	else
+		ret = vm_map_pages(vma, buf->pages, buf->nr_pages);
+	if (ret) {
+		pr_info_ratelimited("mmap of buffer %u failed: %d\n",
+				    buf->handle, ret);
+		goto err_put;
+	}
+
+	/* The lookup's reference now belongs to the vma. */
+	vma->vm_private_data = buf;
+	vma->vm_ops = &zcdev_vm_ops;
+	return 0;
+
+err_put:
+	zcdev_buf_put(buf);
+	return ret;
+}

@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * zcdev internal interfaces: the buffer object, the per-open-file context
+ * and the module-wide limits. Userspace sees none of this; its contract is
+ * uapi/linux/zcdev.h.
+ */
+#ifndef _ZCDEV_H
+#define _ZCDEV_H
+
+#include <linux/atomic.h>
+#include <linux/bits.h>
+#include <linux/dma-mapping.h>
+#include <linux/fs.h>
+#include <linux/kref.h>
+#include <linux/mm_types.h>
+#include <linux/scatterlist.h>
+#include <linux/types.h>
+#include <linux/uio.h>
+#include <linux/xarray.h>
+
+/*
+ * Each buffer owns a 64 GiB window of its file's offset space, named by its
+ * handle, so an offset finds its buffer without a search. Handles stay below
+ * 2^26 so every window ends below 2^62, well inside loff_t.
+ */
+#define ZCDEV_OFFSET_SHIFT	36
+#define ZCDEV_MAX_HANDLE	GENMASK(25, 0)
+#define ZCDEV_WINDOW_BYTES	BIT_ULL(ZCDEV_OFFSET_SHIFT)
+
+/* Module parameters (main.c); read-only after load. */
+extern unsigned long zcdev_max_buf_bytes;
+extern unsigned long zcdev_max_file_bytes;
+extern unsigned long zcdev_max_total_bytes;
+
+/* Bytes held by all buffers of all files, until each buffer is destroyed. */
+extern atomic64_t zcdev_total_bytes;
+
+/**
+ * struct zcdev_file - one open file of /dev/zcdev
+ * @ref: held by the open file and by every buffer it created, so buffers
+ *	that outlive close() (through a mapping) can still uncharge it
+ * @bufs: handle -> struct zcdev_buf; each entry holds a buffer reference.
+ *	The xarray's own lock guards insertion, removal and lookup-then-get.
+ * @next_handle: where the cyclic handle search resumes; guarded by the
+ *	xarray's lock (xa_alloc_cyclic takes it)
+ * @bytes: bytes held by buffers this file created and that still exist
+ */
+struct zcdev_file {
+	struct kref ref;
+	struct xarray bufs;
+	u32 next_handle;
+	atomic64_t bytes;
+};
+
+/**
+ * struct zcdev_buf - a buffer userspace can map, read, write and DMA into
+ * @ref: held by the handle table, every mapping (vma) and every in-kernel
+ *	user; the memory is released with the last reference
+ * @owner: file that created the buffer, charged for its bytes
+ * @kind: ZCDEV_BUF_COHERENT or ZCDEV_BUF_PAGES
+ * @handle: name in @owner's handle table (stale once freed)
+ * @offset: start of the buffer's window in @owner's offset space
+ * @len: length in bytes, a multiple of PAGE_SIZE
+ * @nr_pages: @len >> PAGE_SHIFT
+ * @dma_dev: device the memory is allocated and DMA-mapped for
+ * @cpu_addr: COHERENT: kernel address of the block
+ * @dma_addr: COHERENT: bus address of the block for @dma_dev
+ * @pages: PAGES: one refcounted order-0 page per PAGE_SIZE
+ * @sgt: PAGES: @pages as a scatterlist, DMA-mapped for @dma_dev
+ *
+ * Immutable after creation, so readers need only a reference.
+ */
+struct zcdev_buf {
+	struct kref ref;
+	struct zcdev_file *owner;
+	u32 kind;
+	u32 handle;
+	loff_t offset;
+	size_t len;
+	unsigned long nr_pages;
+	struct device *dma_dev;
+	void *cpu_addr;
+	dma_addr_t dma_addr;
+	struct page **pages;
+	struct sg_table sgt;
+};
+
+/* main.c */
+struct device *zcdev_dma_device(void);
+
+/* buf.c */
+size_t zcdev_max_coherent_bytes(void);
+struct zcdev_file *zcdev_file_create(void);
+void zcdev_file_put(struct zcdev_file *zf);
+void zcdev_file_release_bufs(struct zcdev_file *zf);
+struct zcdev_buf *zcdev_buf_create(struct zcdev_file *zf, u32 kind, u64 len);
+int zcdev_buf_free(struct zcdev_file *zf, u32 handle);
+struct zcdev_buf *zcdev_buf_get(struct zcdev_file *zf, u32 handle);
+struct zcdev_buf *zcdev_buf_get_by_offset(struct zcdev_file *zf, loff_t pos);
+void zcdev_buf_put(struct zcdev_buf *buf);
+unsigned int zcdev_buf_nr_segs(struct zcdev_buf *buf);
+int zcdev_buf_sync(struct zcdev_buf *buf, u64 offset, u64 len, bool for_cpu);
+
+/* mmap.c */
+int zcdev_mmap(struct file *file, struct vm_area_struct *vma);
+
+/* rw.c */
+ssize_t zcdev_read_iter(struct kiocb *iocb, struct iov_iter *to);
+ssize_t zcdev_write_iter(struct kiocb *iocb, struct iov_iter *from);
+
+/* ioctl.c */
+long zcdev_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
+
+#endif /* _ZCDEV_H */

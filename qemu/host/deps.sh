@@ -1,0 +1,52 @@
+#!/bin/bash
+# Install and fetch everything zcdev needs on a Debian 12 host; idempotent and
+# quiet when satisfied. Prints nothing on a second run.
+#
+#   qemu/host/deps.sh    packages, kernel image, linux-source tree
+
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=qemu/host/env.sh
+. "$here/env.sh"
+
+log() { echo "deps: $*" >&2; }
+
+need_pkgs=(build-essential "linux-headers-$ZCDEV_KABI" qemu-system-x86
+	   busybox-static cpio linux-source-6.1 sparse kmod xz-utils
+	   liburing-dev gnuplot-nox iproute2 bc flex bison libelf-dev
+	   libssl-dev dwarves python3 perl)
+missing=()
+for p in "${need_pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+		missing+=("$p")
+done
+if ((${#missing[@]})); then
+	log "installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	if ! apt-get install -y -qq --no-install-recommends "${missing[@]}" \
+		>"$ZCDEV_CACHE/apt.log" 2>&1; then
+		apt-get update -qq >>"$ZCDEV_CACHE/apt.log" 2>&1
+		apt-get install -y -qq --no-install-recommends "${missing[@]}" \
+			>>"$ZCDEV_CACHE/apt.log" 2>&1 ||
+			{ tail -20 "$ZCDEV_CACHE/apt.log" >&2; exit 1; }
+	fi
+fi
+
+# The VM's kernel: extracted from the .deb, never installed on the host.
+if [[ ! -e $ZCDEV_KIMAGE_DIR/.done ]]; then
+	log "fetching linux-image-$ZCDEV_KABI ($ZCDEV_KVER)"
+	rm -rf "$ZCDEV_KIMAGE_DIR" && mkdir -p "$ZCDEV_KIMAGE_DIR/dl"
+	(cd "$ZCDEV_KIMAGE_DIR/dl" &&
+		apt-get download -qq "linux-image-$ZCDEV_KABI=$ZCDEV_KVER" 2>/dev/null)
+	dpkg-deb -x "$ZCDEV_KIMAGE_DIR"/dl/*.deb "$ZCDEV_KIMAGE_DIR/root"
+	rm -rf "$ZCDEV_KIMAGE_DIR/dl"
+	touch "$ZCDEV_KIMAGE_DIR/.done"
+fi
+
+# kselftest_harness.h, checkpatch.pl and the debug kernel come from here.
+if [[ ! -e $ZCDEV_KSRC/.done ]]; then
+	log "extracting linux-source-6.1 into $ZCDEV_KSRC"
+	rm -rf "$ZCDEV_KSRC" && mkdir -p "$ZCDEV_KSRC"
+	tar -xJf /usr/src/linux-source-6.1.tar.xz -C "$ZCDEV_KSRC" --strip-components=1
+	touch "$ZCDEV_KSRC/.done"
+fi
