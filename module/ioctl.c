@@ -10,6 +10,9 @@
 #include <linux/build_bug.h>
 #include <linux/capability.h>
 #include <linux/fs.h>
+#include <linux/overflow.h>
+#include <linux/slab.h>
+#include <linux/string.h>
 #include <linux/uaccess.h>
 
 #include <linux/zcdev.h>
@@ -21,6 +24,11 @@ static_assert(sizeof(struct zcdev_free) == ZCDEV_FREE_SIZE_VER0);
 static_assert(sizeof(struct zcdev_query) == ZCDEV_QUERY_SIZE_VER0);
 static_assert(sizeof(struct zcdev_sync) == ZCDEV_SYNC_SIZE_VER0);
 static_assert(sizeof(struct zcdev_dma_seg) == 16);
+static_assert(sizeof(struct zcdev_dma_submit) == ZCDEV_DMA_SUBMIT_SIZE_VER0);
+static_assert(sizeof(struct zcdev_dma_wait) == ZCDEV_DMA_WAIT_SIZE_VER0);
+static_assert(sizeof(struct zcdev_dma_cancel) == ZCDEV_DMA_CANCEL_SIZE_VER0);
+static_assert(sizeof(struct zcdev_dma_stats) == ZCDEV_DMA_STATS_SIZE_VER0);
+static_assert(sizeof(struct zcdev_dma_seg_desc) == 40);
 
 /*
  * Read a size-versioned argument: its first __u32 says how many bytes the
@@ -90,6 +98,8 @@ static long zcdev_ioctl_info(struct zcdev_file *zf, void __user *uarg)
 	arg.file_bytes = atomic64_read(&zf->bytes);
 	arg.total_bytes = atomic64_read(&zcdev_total_bytes);
 	arg.features = ZCDEV_FEAT_COHERENT | ZCDEV_FEAT_PAGES;
+	if (zcdev_dma_available())
+		arg.features |= ZCDEV_FEAT_DMA;
 	return zcdev_put_arg(uarg, &arg, sizeof(arg), usize);
 }
 
@@ -234,6 +244,100 @@ static long zcdev_ioctl_sync(struct zcdev_file *zf, void __user *uarg)
 	return ret;
 }
 
+static long zcdev_ioctl_dma_submit(struct zcdev_file *zf, void __user *uarg)
+{
+	struct zcdev_dma_seg_desc *segs;
+	struct zcdev_dma_submit arg;
+	u32 usize;
+	int ret;
+
+	ret = zcdev_get_arg(&arg, sizeof(arg), ZCDEV_DMA_SUBMIT_SIZE_VER0, uarg,
+			    &usize);
+	if (ret)
+		return ret;
+	if (arg.flags)
+		return zcdev_reject_bits("dma submit flags", arg.flags);
+	if (arg.reserved)
+		return zcdev_reject_bits("dma submit reserved", arg.reserved);
+	if (!arg.nr_segs || arg.nr_segs > ZCDEV_DMA_MAX_SEGS) {
+		pr_info_ratelimited("dma refused: %u segments, want 1..%u\n",
+				    arg.nr_segs, ZCDEV_DMA_MAX_SEGS);
+		return -EINVAL;
+	}
+	segs = vmemdup_user(u64_to_user_ptr(arg.segs_ptr),
+			    array_size(arg.nr_segs, sizeof(*segs)));
+	if (IS_ERR(segs))
+		return PTR_ERR(segs);
+	ret = zcdev_dma_submit(zf, &arg, segs);
+	kvfree(segs);
+	if (ret)
+		return ret;
+	/* The transfer runs on; a caller who cannot learn its id reaps it
+	 * with ZCDEV_DMA_WAIT_ANY or leaves it to close().
+	 */
+	return zcdev_put_arg(uarg, &arg, sizeof(arg), usize);
+}
+
+static long zcdev_ioctl_dma_wait(struct zcdev_file *zf, void __user *uarg)
+{
+	const u32 known = ZCDEV_DMA_WAIT_ANY | ZCDEV_DMA_WAIT_NOTERM;
+	struct zcdev_dma_wait arg;
+	u32 usize;
+	int ret;
+
+	ret = zcdev_get_arg(&arg, sizeof(arg), ZCDEV_DMA_WAIT_SIZE_VER0, uarg,
+			    &usize);
+	if (ret)
+		return ret;
+	if (arg.flags & ~known)
+		return zcdev_reject_bits("unknown dma wait flags",
+					 arg.flags & ~known);
+	ret = zcdev_dma_wait(zf, &arg);
+	if (ret)
+		return ret;
+	return zcdev_put_arg(uarg, &arg, sizeof(arg), usize);
+}
+
+static long zcdev_ioctl_dma_cancel(struct zcdev_file *zf, void __user *uarg)
+{
+	struct zcdev_dma_cancel arg;
+	u32 usize;
+	int ret;
+
+	ret = zcdev_get_arg(&arg, sizeof(arg), ZCDEV_DMA_CANCEL_SIZE_VER0, uarg,
+			    &usize);
+	if (ret)
+		return ret;
+	if (arg.flags & ~ZCDEV_DMA_CANCEL_ALL)
+		return zcdev_reject_bits("unknown dma cancel flags",
+					 arg.flags & ~ZCDEV_DMA_CANCEL_ALL);
+	if (arg.reserved)
+		return zcdev_reject_bits("dma cancel reserved", arg.reserved);
+	ret = zcdev_dma_cancel(zf, arg.id, arg.flags & ZCDEV_DMA_CANCEL_ALL,
+			       &arg.cancelled);
+	if (ret)
+		return ret;
+	return zcdev_put_arg(uarg, &arg, sizeof(arg), usize);
+}
+
+static long zcdev_ioctl_dma_stats(void __user *uarg)
+{
+	struct zcdev_dma_stats arg;
+	u32 usize;
+	int ret;
+
+	ret = zcdev_get_arg(&arg, sizeof(arg), ZCDEV_DMA_STATS_SIZE_VER0, uarg,
+			    &usize);
+	if (ret)
+		return ret;
+	if (arg.flags)
+		return zcdev_reject_bits("dma stats flags", arg.flags);
+	ret = zcdev_dma_stats(&arg);
+	if (ret)
+		return ret;
+	return zcdev_put_arg(uarg, &arg, sizeof(arg), usize);
+}
+
 long zcdev_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct zcdev_file *zf = file->private_data;
@@ -250,6 +354,14 @@ long zcdev_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return zcdev_ioctl_query(zf, uarg);
 	case ZCDEV_IOC_SYNC:
 		return zcdev_ioctl_sync(zf, uarg);
+	case ZCDEV_IOC_DMA_SUBMIT:
+		return zcdev_ioctl_dma_submit(zf, uarg);
+	case ZCDEV_IOC_DMA_WAIT:
+		return zcdev_ioctl_dma_wait(zf, uarg);
+	case ZCDEV_IOC_DMA_CANCEL:
+		return zcdev_ioctl_dma_cancel(zf, uarg);
+	case ZCDEV_IOC_DMA_STATS:
+		return zcdev_ioctl_dma_stats(uarg);
 	default:
 		return -ENOTTY;
 	}

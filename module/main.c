@@ -9,12 +9,10 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/dma-mapping.h>
-#include <linux/err.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
-#include <linux/platform_device.h>
+#include <linux/poll.h>
 #include <linux/sizes.h>
 
 #include <linux/zcdev.h>
@@ -36,23 +34,13 @@ static ushort dev_mode = 0600;
 module_param(dev_mode, ushort, 0444);
 MODULE_PARM_DESC(dev_mode, "Permissions of /dev/zcdev (default 0600: root only)");
 
-/*
- * The device buffers are allocated and DMA-mapped for. A platform device
- * with a 64-bit mask stands in until a DMA channel supplies a real one.
- */
-static struct platform_device *zcdev_pdev;
-
-struct device *zcdev_dma_device(void)
-{
-	return &zcdev_pdev->dev;
-}
-
 static int zcdev_open(struct inode *inode, struct file *file)
 {
 	struct zcdev_file *zf = zcdev_file_create();
 
 	if (!zf)
 		return -ENOMEM;
+	zcdev_dma_file_init(zf);
 	file->private_data = zf;
 	return 0;
 }
@@ -61,9 +49,19 @@ static int zcdev_release(struct inode *inode, struct file *file)
 {
 	struct zcdev_file *zf = file->private_data;
 
+	/* Transfers first: they hold buffer references. */
+	zcdev_dma_file_release(zf);
 	zcdev_file_release_bufs(zf);
 	zcdev_file_put(zf);
 	return 0;
+}
+
+static __poll_t zcdev_poll(struct file *file, struct poll_table_struct *pt)
+{
+	struct zcdev_file *zf = file->private_data;
+
+	poll_wait(file, &zf->wq, pt);
+	return zcdev_dma_poll(zf);
 }
 
 static const struct file_operations zcdev_fops = {
@@ -73,6 +71,7 @@ static const struct file_operations zcdev_fops = {
 	.unlocked_ioctl	= zcdev_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 	.mmap		= zcdev_mmap,
+	.poll		= zcdev_poll,
 	.read_iter	= zcdev_read_iter,
 	.write_iter	= zcdev_write_iter,
 	.llseek		= default_llseek,
@@ -100,45 +99,32 @@ static int zcdev_check_params(void)
 
 static int __init zcdev_init(void)
 {
-	struct platform_device_info pdevinfo = {
-		.name		= KBUILD_MODNAME,
-		.id		= PLATFORM_DEVID_NONE,
-		.dma_mask	= DMA_BIT_MASK(64),
-	};
 	int ret;
 
 	ret = zcdev_check_params();
 	if (ret)
 		return ret;
-
-	zcdev_pdev = platform_device_register_full(&pdevinfo);
-	if (IS_ERR(zcdev_pdev))
-		return PTR_ERR(zcdev_pdev);
-	ret = dma_coerce_mask_and_coherent(&zcdev_pdev->dev, DMA_BIT_MASK(64));
+	ret = zcdev_dma_init();
 	if (ret)
-		goto err_pdev;
-	/* Let PAGES buffers merge physically contiguous pages into one segment. */
-	ret = dma_set_max_seg_size(&zcdev_pdev->dev, UINT_MAX);
-	if (ret)
-		goto err_pdev;
+		return ret;
 
 	zcdev_misc.mode = dev_mode;
 	ret = misc_register(&zcdev_misc);
 	if (ret)
-		goto err_pdev;
+		goto err_dma;
 	pr_info("ready: /dev/zcdev, ABI %d, max_buf_bytes %lu\n",
 		ZCDEV_ABI_VERSION, zcdev_max_buf_bytes);
 	return 0;
 
-err_pdev:
-	platform_device_unregister(zcdev_pdev);
+err_dma:
+	zcdev_dma_exit();
 	return ret;
 }
 
 static void __exit zcdev_exit(void)
 {
 	misc_deregister(&zcdev_misc);
-	platform_device_unregister(zcdev_pdev);
+	zcdev_dma_exit();
 }
 
 module_init(zcdev_init);

@@ -12,6 +12,9 @@
 #include <linux/dma-mapping.h>
 #include <linux/fs.h>
 #include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
 #include <linux/mm_types.h>
 #include <linux/scatterlist.h>
 #include <linux/types.h>
@@ -44,12 +47,23 @@ extern atomic64_t zcdev_total_bytes;
  * @next_handle: where the cyclic handle search resumes; guarded by the
  *	xarray's lock (xa_alloc_cyclic takes it)
  * @bytes: bytes held by buffers this file created and that still exist
+ * @wq: woken when one of this file's transfers finishes (wait, poll)
+ * @xfer_lock: guards @xfers, @nr_xfers, @next_xfer_id and the finished
+ *	state of every transfer on @xfers
+ * @xfers: DMA transfers submitted and not yet reaped, in submission order
+ * @nr_xfers: length of @xfers, bounded by dma_queue_depth
+ * @next_xfer_id: id of the next transfer (ids start at 1)
  */
 struct zcdev_file {
 	struct kref ref;
 	struct xarray bufs;
 	u32 next_handle;
 	atomic64_t bytes;
+	wait_queue_head_t wq;
+	spinlock_t xfer_lock; /* see @xfer_lock above */
+	struct list_head xfers;
+	unsigned int nr_xfers;
+	u64 next_xfer_id;
 };
 
 /**
@@ -85,8 +99,25 @@ struct zcdev_buf {
 	struct sg_table sgt;
 };
 
-/* main.c */
+/* dma.c */
+extern unsigned int zcdev_dma_queue_depth;
+int zcdev_dma_init(void);
+void zcdev_dma_exit(void);
 struct device *zcdev_dma_device(void);
+bool zcdev_dma_available(void);
+void zcdev_dma_file_init(struct zcdev_file *zf);
+void zcdev_dma_file_release(struct zcdev_file *zf);
+__poll_t zcdev_dma_poll(struct zcdev_file *zf);
+struct zcdev_dma_submit;
+struct zcdev_dma_seg_desc;
+struct zcdev_dma_wait;
+struct zcdev_dma_stats;
+int zcdev_dma_submit(struct zcdev_file *zf, struct zcdev_dma_submit *arg,
+		     struct zcdev_dma_seg_desc *segs);
+int zcdev_dma_wait(struct zcdev_file *zf, struct zcdev_dma_wait *arg);
+int zcdev_dma_cancel(struct zcdev_file *zf, u64 id, bool all,
+		     u32 *cancelled);
+int zcdev_dma_stats(struct zcdev_dma_stats *arg);
 
 /* buf.c */
 size_t zcdev_max_coherent_bytes(void);

@@ -47,6 +47,7 @@
 /* zcdev_info.features: what this module build offers. */
 #define ZCDEV_FEAT_COHERENT	0x1ULL
 #define ZCDEV_FEAT_PAGES	0x2ULL
+#define ZCDEV_FEAT_DMA		0x4ULL	/* a DMA_MEMCPY channel is held */
 
 /**
  * struct zcdev_info - ZCDEV_IOC_INFO: module version and limits
@@ -178,11 +179,175 @@ struct zcdev_sync {
 	__u64 len;
 };
 
+/*
+ * DMA through the kernel's dmaengine (any DMA_MEMCPY channel: ioat, pl330,
+ * zdma, or the project's software engine zcdma). Without a channel every
+ * DMA ioctl fails with ENODEV.
+ *
+ * A transfer is a vector of segments, each copying len bytes from src to
+ * dst. An endpoint is a range of a zcdev buffer of this file, or a range of
+ * the caller's memory, which is pinned (FOLL_LONGTERM, charged to
+ * RLIMIT_MEMLOCK) until the transfer ends and then unpinned (destinations
+ * dirtied). A segment's source and destination must not overlap (EINVAL).
+ * Transfers on one file complete in submission order.
+ */
+#define ZCDEV_DMA_EP_BUF	1	/* handle + offset in that buffer */
+#define ZCDEV_DMA_EP_USER	2	/* addr is a user virtual address */
+
+/**
+ * struct zcdev_dma_ep - one side of a DMA segment
+ * @type: ZCDEV_DMA_EP_BUF or ZCDEV_DMA_EP_USER
+ * @handle: EP_BUF: the buffer's handle; EP_USER: zero
+ * @addr: EP_BUF: byte offset in the buffer; EP_USER: virtual address
+ */
+struct zcdev_dma_ep {
+	__u32 type;
+	__u32 handle;
+	__u64 addr;
+};
+
+/**
+ * struct zcdev_dma_seg_desc - one segment of a transfer
+ * @src: where the bytes come from
+ * @dst: where they go
+ * @len: bytes, at least 1
+ */
+struct zcdev_dma_seg_desc {
+	struct zcdev_dma_ep src;
+	struct zcdev_dma_ep dst;
+	__u64 len;
+};
+
+/**
+ * struct zcdev_dma_submit - ZCDEV_IOC_DMA_SUBMIT: start a transfer
+ * @size: sizeof(struct zcdev_dma_submit)
+ * @flags: must be 0
+ * @nr_segs: entries at @segs_ptr, 1 .. ZCDEV_DMA_MAX_SEGS
+ * @reserved: zero
+ * @segs_ptr: user pointer to struct zcdev_dma_seg_desc[@nr_segs]
+ * @user_data: returned unchanged by ZCDEV_IOC_DMA_WAIT
+ * @id: out: the transfer's id, never 0
+ *
+ * Returns at once. Errors: EINVAL (bad segment, overlap, zero length),
+ * ENOENT (handle), EFAULT (user range not mapped, or not writable for a
+ * destination), EBUSY (dma_queue_depth transfers of this file are neither
+ * finished nor reaped), ENOMEM (RLIMIT_MEMLOCK or memory), ENODEV.
+ */
+struct zcdev_dma_submit {
+	__u32 size;
+	__u32 flags;
+	__u32 nr_segs;
+	__u32 reserved;
+	__u64 segs_ptr;
+	__u64 user_data;
+	__u64 id;
+};
+
+#define ZCDEV_DMA_MAX_SEGS	1024
+
+/* zcdev_dma_wait.status */
+#define ZCDEV_DMA_DONE		1	/* every byte moved */
+#define ZCDEV_DMA_ERROR		2	/* the engine failed: see error */
+#define ZCDEV_DMA_TIMEDOUT	3	/* timeout_ns passed; terminated */
+#define ZCDEV_DMA_CANCELLED	4	/* ZCDEV_IOC_DMA_CANCEL stopped it */
+
+/* zcdev_dma_wait.flags */
+#define ZCDEV_DMA_WAIT_ANY	0x1U	/* reap whichever transfer ends first */
+#define ZCDEV_DMA_WAIT_NOTERM	0x2U	/* on timeout, leave it running */
+
+/**
+ * struct zcdev_dma_wait - ZCDEV_IOC_DMA_WAIT: wait for a transfer and reap it
+ * @size: sizeof(struct zcdev_dma_wait)
+ * @flags: ZCDEV_DMA_WAIT_*
+ * @id: transfer to wait for (ignored with ZCDEV_DMA_WAIT_ANY; out: the id)
+ * @timeout_ns: in: how long to wait; 0 polls, negative waits forever
+ * @status: out: ZCDEV_DMA_* (0 and EAGAIN: still running, nothing reaped)
+ * @error: out: positive errno for ERROR (EIO), TIMEDOUT (ETIMEDOUT) and
+ *	CANCELLED (ECANCELED), else 0
+ * @bytes: out: bytes the engine moved
+ * @engine_ns: out: time the engine spent on this transfer (from when it
+ *	reached the head of the queue to the completion interrupt)
+ * @user_data: out: as given at submit
+ *
+ * A transfer is reaped (its id forgotten) when this returns its final
+ * status. When the timeout passes, the transfer is terminated and reaped
+ * as ZCDEV_DMA_TIMEDOUT unless ZCDEV_DMA_WAIT_NOTERM is set, in which case
+ * the ioctl fails with ETIMEDOUT and the transfer runs on. A signal ends the
+ * wait with EINTR and changes nothing. Unknown id: ENOENT.
+ */
+struct zcdev_dma_wait {
+	__u32 size;
+	__u32 flags;
+	__u64 id;
+	__s64 timeout_ns;
+	__u32 status;
+	__s32 error;
+	__u64 bytes;
+	__u64 engine_ns;
+	__u64 user_data;
+};
+
+/* zcdev_dma_cancel.flags */
+#define ZCDEV_DMA_CANCEL_ALL	0x1U	/* every transfer of this file */
+
+/**
+ * struct zcdev_dma_cancel - ZCDEV_IOC_DMA_CANCEL: stop transfers
+ * @size: sizeof(struct zcdev_dma_cancel)
+ * @flags: ZCDEV_DMA_CANCEL_ALL or 0
+ * @id: the transfer to stop, without ZCDEV_DMA_CANCEL_ALL
+ * @cancelled: out: how many were stopped (finished ones are left alone)
+ * @reserved: zero
+ *
+ * Stopped transfers end as ZCDEV_DMA_CANCELLED and are reaped with
+ * ZCDEV_IOC_DMA_WAIT as usual. Unknown id: ENOENT.
+ */
+struct zcdev_dma_cancel {
+	__u32 size;
+	__u32 flags;
+	__u64 id;
+	__u32 cancelled;
+	__u32 reserved;
+};
+
+/**
+ * struct zcdev_dma_stats - ZCDEV_IOC_DMA_STATS: module-wide DMA counters
+ * @size: sizeof(struct zcdev_dma_stats)
+ * @flags: must be 0
+ * @channel: out: NUL-terminated name of the channel in use ("dma0chan1")
+ * @transfers: out: transfers finished, whatever their status
+ * @bytes: out: bytes moved
+ * @errors: out: transfers that ended with ZCDEV_DMA_ERROR
+ * @timeouts: out: transfers that ended with ZCDEV_DMA_TIMEDOUT
+ * @cancels: out: transfers that ended with ZCDEV_DMA_CANCELLED
+ * @in_flight: out: transfers submitted and not yet finished
+ * @lat_min_ns: out: shortest submit-to-completion latency
+ * @lat_avg_ns: out: mean submit-to-completion latency
+ * @lat_max_ns: out: longest submit-to-completion latency
+ */
+struct zcdev_dma_stats {
+	__u32 size;
+	__u32 flags;
+	char channel[32];
+	__u64 transfers;
+	__u64 bytes;
+	__u64 errors;
+	__u64 timeouts;
+	__u64 cancels;
+	__u64 in_flight;
+	__u64 lat_min_ns;
+	__u64 lat_avg_ns;
+	__u64 lat_max_ns;
+};
+
 #define ZCDEV_IOC_INFO		_IO(ZCDEV_IOC_MAGIC, 0x00)
 #define ZCDEV_IOC_ALLOC		_IO(ZCDEV_IOC_MAGIC, 0x01)
 #define ZCDEV_IOC_FREE		_IO(ZCDEV_IOC_MAGIC, 0x02)
 #define ZCDEV_IOC_QUERY		_IO(ZCDEV_IOC_MAGIC, 0x03)
 #define ZCDEV_IOC_SYNC		_IO(ZCDEV_IOC_MAGIC, 0x04)
+#define ZCDEV_IOC_DMA_SUBMIT	_IO(ZCDEV_IOC_MAGIC, 0x10)
+#define ZCDEV_IOC_DMA_WAIT	_IO(ZCDEV_IOC_MAGIC, 0x11)
+#define ZCDEV_IOC_DMA_CANCEL	_IO(ZCDEV_IOC_MAGIC, 0x12)
+#define ZCDEV_IOC_DMA_STATS	_IO(ZCDEV_IOC_MAGIC, 0x13)
 
 /* First published sizes: anything shorter is EINVAL. */
 #define ZCDEV_INFO_SIZE_VER0	80
@@ -190,5 +355,9 @@ struct zcdev_sync {
 #define ZCDEV_FREE_SIZE_VER0	16
 #define ZCDEV_QUERY_SIZE_VER0	56
 #define ZCDEV_SYNC_SIZE_VER0	32
+#define ZCDEV_DMA_SUBMIT_SIZE_VER0	40
+#define ZCDEV_DMA_WAIT_SIZE_VER0	56
+#define ZCDEV_DMA_CANCEL_SIZE_VER0	24
+#define ZCDEV_DMA_STATS_SIZE_VER0	112
 
 #endif /* _UAPI_LINUX_ZCDEV_H */

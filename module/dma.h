@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The DMA client's private types, shared by dma.c (channel, queue, waits)
+ * and dma_ep.c (turning segments into pinned, DMA-mapped address runs).
+ */
+#ifndef _ZCDEV_DMA_H
+#define _ZCDEV_DMA_H
+
+#include <linux/dmaengine.h>
+#include <linux/ktime.h>
+#include <linux/mm_types.h>
+#include <linux/scatterlist.h>
+#include <linux/workqueue.h>
+
+#include "zcdev.h"
+
+/**
+ * struct zcdev_dma_end - one side of one segment, ready for the engine
+ * @buf: a zcdev buffer (referenced), or NULL for user memory
+ * @offset: byte offset in @buf, or the user virtual address
+ * @len: bytes
+ * @pages: user memory: the pinned pages
+ * @nr_pages: user memory: entries in @pages
+ * @sgt: user memory: @pages as a scatterlist, DMA-mapped when @mapped
+ * @mapped: @sgt is DMA-mapped
+ * @to_device_only: the engine only reads this side (a source)
+ */
+struct zcdev_dma_end {
+	struct zcdev_buf *buf;
+	u64 offset;
+	u64 len;
+	struct page **pages;
+	unsigned long nr_pages;
+	struct sg_table sgt;
+	bool mapped;
+	bool to_device_only;
+};
+
+/**
+ * struct zcdev_dma_run - one memcpy descriptor: contiguous on both sides
+ * @src: source bus address
+ * @dst: destination bus address
+ * @len: bytes
+ */
+struct zcdev_dma_run {
+	dma_addr_t src;
+	dma_addr_t dst;
+	size_t len;
+};
+
+enum zcdev_xfer_state {
+	ZCDEV_XFER_IDLE,	/* built, not on the engine */
+	ZCDEV_XFER_ON_ENGINE,	/* descriptors submitted */
+	ZCDEV_XFER_ENDED,	/* final status known; cleanup queued */
+};
+
+/**
+ * struct zcdev_xfer - one DMA transfer of one file
+ * @file_node: on the owner's xfers list until reaped (owner's xfer_lock)
+ * @chan_node: on the channel queue while ON_ENGINE (channel's queue_lock)
+ * @zf: owning file (referenced)
+ * @id: the owner's id for it
+ * @user_data: the caller's cookie
+ * @mm: whose RLIMIT_MEMLOCK pays for @locked_pages (grabbed), or NULL
+ * @locked_pages: pages charged to @mm's locked_vm
+ * @dev: device the ends are mapped for
+ * @ends: 2 per segment (source, destination)
+ * @nr_ends: entries in @ends that hold something to release
+ * @runs: descriptors to submit, in order
+ * @nr_runs: entries in @runs
+ * @total: bytes in all runs
+ * @state: enum zcdev_xfer_state (channel's queue_lock)
+ * @runs_done: descriptors completed since the last (re)submission (queue_lock)
+ * @bytes_done: bytes those moved (queue_lock)
+ * @failed: a descriptor reported an error (queue_lock)
+ * @t_submit: when the transfer was (re)submitted
+ * @status: final ZCDEV_DMA_* status, once ENDED
+ * @error: final negative errno, once ENDED
+ * @engine_ns: time at the head of the engine's queue, once ENDED
+ * @finished: cleanup done, may be reaped (owner's xfer_lock)
+ * @cleanup_work: unmaps, unpins and releases in process context
+ */
+struct zcdev_xfer {
+	struct list_head file_node;
+	struct list_head chan_node;
+	struct zcdev_file *zf;
+	u64 id;
+	u64 user_data;
+	struct mm_struct *mm;
+	unsigned long locked_pages;
+	struct device *dev;
+	struct zcdev_dma_end *ends;
+	unsigned int nr_ends;
+	struct zcdev_dma_run *runs;
+	unsigned int nr_runs;
+	u64 total;
+	enum zcdev_xfer_state state;
+	unsigned int runs_done;
+	u64 bytes_done;
+	bool failed;
+	ktime_t t_submit;
+	u32 status;
+	int error;
+	u64 engine_ns;
+	bool finished;
+	struct work_struct cleanup_work;
+};
+
+/* dma_ep.c */
+int zcdev_dma_build(struct zcdev_xfer *x, const struct zcdev_dma_seg_desc *segs,
+		    unsigned int nr_segs);
+void zcdev_dma_unbuild(struct zcdev_xfer *x);
+void zcdev_dma_sync_bufs(struct zcdev_xfer *x, bool for_cpu);
+
+#endif /* _ZCDEV_DMA_H */
