@@ -7,6 +7,8 @@
 
 #include <linux/dma-mapping.h>
 #include <linux/gfp.h>
+#include <linux/hardirq.h>
+#include <linux/irqflags.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
 #include <linux/sched/signal.h>
@@ -184,6 +186,35 @@ static void zcdev_free_memory(struct zcdev_buf *buf)
 	kvfree(buf->pages);
 }
 
+static void zcdev_buf_destroy(struct zcdev_buf *buf)
+{
+	struct zcdev_file *owner = buf->owner;
+
+	zcdev_free_memory(buf);
+	zcdev_uncharge(owner, buf->len);
+	kfree(buf);
+	zcdev_file_put(owner);
+}
+
+static void zcdev_buf_destroy_work(struct work_struct *work)
+{
+	zcdev_buf_destroy(container_of(work, struct zcdev_buf, destroy_work));
+}
+
+/*
+ * Freeing may sleep (vfree of a large page array, dma_free_coherent), so a
+ * last reference dropped in atomic context hands the work to zcdev_wq.
+ */
+static void zcdev_buf_release(struct kref *ref)
+{
+	struct zcdev_buf *buf = container_of(ref, struct zcdev_buf, ref);
+
+	if (in_task() && !irqs_disabled())
+		zcdev_buf_destroy(buf);
+	else
+		queue_work(zcdev_wq, &buf->destroy_work);
+}
+
 static int zcdev_check_alloc(u32 kind, u64 len)
 {
 	if (kind != ZCDEV_BUF_COHERENT && kind != ZCDEV_BUF_PAGES) {
@@ -229,6 +260,7 @@ struct zcdev_buf *zcdev_buf_create(struct zcdev_file *zf, u32 kind, u64 len)
 		goto err_uncharge;
 	}
 	kref_init(&buf->ref);
+	INIT_WORK(&buf->destroy_work, zcdev_buf_destroy_work);
 	buf->kind = kind;
 	buf->len = len;
 	buf->nr_pages = len >> PAGE_SHIFT;
@@ -268,20 +300,9 @@ err_uncharge:
 	return ERR_PTR(ret);
 }
 
-static void zcdev_buf_destroy(struct kref *ref)
-{
-	struct zcdev_buf *buf = container_of(ref, struct zcdev_buf, ref);
-	struct zcdev_file *owner = buf->owner;
-
-	zcdev_free_memory(buf);
-	zcdev_uncharge(owner, buf->len);
-	kfree(buf);
-	zcdev_file_put(owner);
-}
-
 void zcdev_buf_put(struct zcdev_buf *buf)
 {
-	kref_put(&buf->ref, zcdev_buf_destroy);
+	kref_put(&buf->ref, zcdev_buf_release);
 }
 
 int zcdev_buf_free(struct zcdev_file *zf, u32 handle)

@@ -62,7 +62,6 @@ struct zcdev_dma_chan {
 };
 
 static struct zcdev_dma_chan zcdev_dc;
-static struct workqueue_struct *zcdev_dma_wq;
 
 struct device *zcdev_dma_device(void)
 {
@@ -138,7 +137,7 @@ static void zcdev_dma_end(struct zcdev_xfer *x, u32 status, int error)
 	st->lat_max_ns = max(st->lat_max_ns, lat);
 	zcdev_dc.lat_sum_ns += lat;
 
-	queue_work(zcdev_dma_wq, &x->cleanup_work);
+	queue_work(zcdev_wq, &x->cleanup_work);
 }
 
 static void zcdev_dma_callback(void *param, const struct dmaengine_result *res)
@@ -166,7 +165,7 @@ static void zcdev_dma_callback(void *param, const struct dmaengine_result *res)
 			zcdev_dma_end(x, ZCDEV_DMA_DONE, 0);
 	} else if (x->failed) {
 		/* Later descriptors may never complete: stop them. */
-		queue_work(zcdev_dma_wq, &zcdev_dc.recover_work);
+		queue_work(zcdev_wq, &zcdev_dc.recover_work);
 	}
 out:
 	spin_unlock_irqrestore(&zcdev_dc.queue_lock, flags);
@@ -641,13 +640,6 @@ int zcdev_dma_init(void)
 		goto err_pdev;
 	zcdev_dc.pdev = pdev;
 
-	/* Unbound: cleanup unpins and may sleep; keep it off busy CPUs. */
-	zcdev_dma_wq = alloc_workqueue("zcdev_dma", WQ_UNBOUND, 0);
-	if (!zcdev_dma_wq) {
-		ret = -ENOMEM;
-		goto err_pdev;
-	}
-
 	/* No channel yet is fine: the first DMA ioctl tries again. */
 	mutex_lock(&zcdev_dc.lock);
 	zcdev_dma_acquire();
@@ -659,11 +651,9 @@ err_pdev:
 	return ret;
 }
 
-/* Every file is closed, so no transfer is left. */
+/* Every file is closed and zcdev_wq drained: no transfer is left. */
 void zcdev_dma_exit(void)
 {
-	cancel_work_sync(&zcdev_dc.recover_work);
-	destroy_workqueue(zcdev_dma_wq);
 	if (zcdev_dc.chan)
 		dma_release_channel(zcdev_dc.chan);
 	platform_device_unregister(zcdev_dc.pdev);

@@ -29,6 +29,9 @@ static_assert(sizeof(struct zcdev_dma_wait) == ZCDEV_DMA_WAIT_SIZE_VER0);
 static_assert(sizeof(struct zcdev_dma_cancel) == ZCDEV_DMA_CANCEL_SIZE_VER0);
 static_assert(sizeof(struct zcdev_dma_stats) == ZCDEV_DMA_STATS_SIZE_VER0);
 static_assert(sizeof(struct zcdev_dma_seg_desc) == 40);
+static_assert(sizeof(struct zcdev_send) == ZCDEV_SEND_SIZE_VER0);
+static_assert(sizeof(struct zcdev_reap) == ZCDEV_REAP_SIZE_VER0);
+static_assert(sizeof(struct zcdev_send_completion) == 32);
 
 /*
  * Read a size-versioned argument: its first __u32 says how many bytes the
@@ -98,6 +101,7 @@ static long zcdev_ioctl_info(struct zcdev_file *zf, void __user *uarg)
 	arg.file_bytes = atomic64_read(&zf->bytes);
 	arg.total_bytes = atomic64_read(&zcdev_total_bytes);
 	arg.features = ZCDEV_FEAT_COHERENT | ZCDEV_FEAT_PAGES;
+	arg.features |= ZCDEV_FEAT_SEND;
 	if (zcdev_dma_available())
 		arg.features |= ZCDEV_FEAT_DMA;
 	return zcdev_put_arg(uarg, &arg, sizeof(arg), usize);
@@ -338,6 +342,66 @@ static long zcdev_ioctl_dma_stats(void __user *uarg)
 	return zcdev_put_arg(uarg, &arg, sizeof(arg), usize);
 }
 
+static long zcdev_ioctl_send(struct zcdev_file *zf, void __user *uarg)
+{
+	const u32 known = ZCDEV_SEND_MORE | ZCDEV_SEND_DONTWAIT |
+			  ZCDEV_SEND_NOSIGNAL;
+	struct zcdev_send arg;
+	u32 usize;
+	int ret;
+
+	ret = zcdev_get_arg(&arg, sizeof(arg), ZCDEV_SEND_SIZE_VER0, uarg,
+			    &usize);
+	if (ret)
+		return ret;
+	if (arg.flags & ~known)
+		return zcdev_reject_bits("unknown send flags",
+					 arg.flags & ~known);
+	ret = zcdev_send(zf, &arg);
+	if (ret)
+		return ret;
+	/* The completion still comes if this copy fails; id is lost then. */
+	return zcdev_put_arg(uarg, &arg, sizeof(arg), usize);
+}
+
+/* Reaped in batches; a page's worth per call keeps the bounce small. */
+#define ZCDEV_REAP_BATCH	(PAGE_SIZE / sizeof(struct zcdev_send_completion))
+
+static long zcdev_ioctl_send_reap(struct zcdev_file *zf, void __user *uarg)
+{
+	struct zcdev_send_completion *out;
+	struct zcdev_reap arg;
+	u32 usize;
+	int ret;
+
+	ret = zcdev_get_arg(&arg, sizeof(arg), ZCDEV_REAP_SIZE_VER0, uarg,
+			    &usize);
+	if (ret)
+		return ret;
+	if (arg.flags)
+		return zcdev_reject_bits("send reap flags", arg.flags);
+	if (!arg.max_entries) {
+		pr_info_ratelimited("send reap refused: max_entries is 0\n");
+		return -EINVAL;
+	}
+	arg.max_entries = min_t(u32, arg.max_entries, ZCDEV_REAP_BATCH);
+	/* Fail on a bad pointer before taking completions off the list. */
+	if (!access_ok(u64_to_user_ptr(arg.entries_ptr),
+		       array_size(arg.max_entries, sizeof(*out))))
+		return -EFAULT;
+	out = kmalloc_array(arg.max_entries, sizeof(*out), GFP_KERNEL);
+	if (!out)
+		return -ENOMEM;
+	ret = zcdev_send_reap(zf, &arg, out);
+	if (!ret && copy_to_user(u64_to_user_ptr(arg.entries_ptr), out,
+				 array_size(arg.nr, sizeof(*out))))
+		ret = -EFAULT;
+	kfree(out);
+	if (ret)
+		return ret;
+	return zcdev_put_arg(uarg, &arg, sizeof(arg), usize);
+}
+
 long zcdev_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct zcdev_file *zf = file->private_data;
@@ -362,6 +426,10 @@ long zcdev_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return zcdev_ioctl_dma_cancel(zf, uarg);
 	case ZCDEV_IOC_DMA_STATS:
 		return zcdev_ioctl_dma_stats(uarg);
+	case ZCDEV_IOC_SEND:
+		return zcdev_ioctl_send(zf, uarg);
+	case ZCDEV_IOC_SEND_REAP:
+		return zcdev_ioctl_send_reap(zf, uarg);
 	default:
 		return -ENOTTY;
 	}

@@ -13,6 +13,8 @@
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/poll.h>
+#include <linux/rcupdate.h>
+#include <linux/workqueue.h>
 #include <linux/sizes.h>
 
 #include <linux/zcdev.h>
@@ -34,6 +36,8 @@ static ushort dev_mode = 0600;
 module_param(dev_mode, ushort, 0444);
 MODULE_PARM_DESC(dev_mode, "Permissions of /dev/zcdev (default 0600: root only)");
 
+struct workqueue_struct *zcdev_wq;
+
 static int zcdev_open(struct inode *inode, struct file *file)
 {
 	struct zcdev_file *zf = zcdev_file_create();
@@ -41,6 +45,7 @@ static int zcdev_open(struct inode *inode, struct file *file)
 	if (!zf)
 		return -ENOMEM;
 	zcdev_dma_file_init(zf);
+	zcdev_sock_file_init(zf);
 	file->private_data = zf;
 	return 0;
 }
@@ -51,6 +56,7 @@ static int zcdev_release(struct inode *inode, struct file *file)
 
 	/* Transfers first: they hold buffer references. */
 	zcdev_dma_file_release(zf);
+	zcdev_sock_file_release(zf);
 	zcdev_file_release_bufs(zf);
 	zcdev_file_put(zf);
 	return 0;
@@ -61,7 +67,7 @@ static __poll_t zcdev_poll(struct file *file, struct poll_table_struct *pt)
 	struct zcdev_file *zf = file->private_data;
 
 	poll_wait(file, &zf->wq, pt);
-	return zcdev_dma_poll(zf);
+	return zcdev_dma_poll(zf) | zcdev_sock_poll(zf);
 }
 
 static const struct file_operations zcdev_fops = {
@@ -74,6 +80,7 @@ static const struct file_operations zcdev_fops = {
 	.poll		= zcdev_poll,
 	.read_iter	= zcdev_read_iter,
 	.write_iter	= zcdev_write_iter,
+	.splice_read	= zcdev_splice_read,
 	.llseek		= default_llseek,
 };
 
@@ -104,9 +111,13 @@ static int __init zcdev_init(void)
 	ret = zcdev_check_params();
 	if (ret)
 		return ret;
+	/* Unbound: its work unpins and frees, and may sleep doing so. */
+	zcdev_wq = alloc_workqueue("zcdev", WQ_UNBOUND, 0);
+	if (!zcdev_wq)
+		return -ENOMEM;
 	ret = zcdev_dma_init();
 	if (ret)
-		return ret;
+		goto err_wq;
 
 	zcdev_misc.mode = dev_mode;
 	ret = misc_register(&zcdev_misc);
@@ -118,12 +129,21 @@ static int __init zcdev_init(void)
 
 err_dma:
 	zcdev_dma_exit();
+err_wq:
+	destroy_workqueue(zcdev_wq);
 	return ret;
 }
 
+/*
+ * Unload runs only when no file, mapping or send holds the module. The
+ * last send completion may still be returning from its callback (an RCU
+ * read-side section), and deferred buffer frees may still be queued.
+ */
 static void __exit zcdev_exit(void)
 {
 	misc_deregister(&zcdev_misc);
+	synchronize_rcu();
+	destroy_workqueue(zcdev_wq);
 	zcdev_dma_exit();
 }
 

@@ -15,6 +15,7 @@
 #include <linux/list.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
 #include <linux/mm_types.h>
 #include <linux/scatterlist.h>
 #include <linux/types.h>
@@ -38,6 +39,9 @@ extern unsigned long zcdev_max_total_bytes;
 /* Bytes held by all buffers of all files, until each buffer is destroyed. */
 extern atomic64_t zcdev_total_bytes;
 
+/* Work that must sleep after an atomic-context event; drained at unload. */
+extern struct workqueue_struct *zcdev_wq;
+
 /**
  * struct zcdev_file - one open file of /dev/zcdev
  * @ref: held by the open file and by every buffer it created, so buffers
@@ -53,6 +57,13 @@ extern atomic64_t zcdev_total_bytes;
  * @xfers: DMA transfers submitted and not yet reaped, in submission order
  * @nr_xfers: length of @xfers, bounded by dma_queue_depth
  * @next_xfer_id: id of the next transfer (ids start at 1)
+ * @send_lock: guards @sends_done, @nr_sends_pending, @nr_sends_done,
+ *	@next_send_id and @released; taken in send completions (any context)
+ * @sends_done: completed sends waiting to be reaped, oldest first
+ * @nr_sends_pending: sends the stack still holds pages of
+ * @nr_sends_done: length of @sends_done
+ * @next_send_id: id of the next send (ids start at 1)
+ * @released: the file is closed; later completions are dropped
  */
 struct zcdev_file {
 	struct kref ref;
@@ -64,6 +75,12 @@ struct zcdev_file {
 	struct list_head xfers;
 	unsigned int nr_xfers;
 	u64 next_xfer_id;
+	spinlock_t send_lock; /* see @send_lock above */
+	struct list_head sends_done;
+	unsigned int nr_sends_pending;
+	unsigned int nr_sends_done;
+	u64 next_send_id;
+	bool released;
 };
 
 /**
@@ -81,6 +98,8 @@ struct zcdev_file {
  * @dma_addr: COHERENT: bus address of the block for @dma_dev
  * @pages: PAGES: one refcounted order-0 page per PAGE_SIZE
  * @sgt: PAGES: @pages as a scatterlist, DMA-mapped for @dma_dev
+ * @destroy_work: frees the memory when the last put came in atomic context
+ *	(the network stack drops send references from softirq)
  *
  * Immutable after creation, so readers need only a reference.
  */
@@ -97,6 +116,7 @@ struct zcdev_buf {
 	dma_addr_t dma_addr;
 	struct page **pages;
 	struct sg_table sgt;
+	struct work_struct destroy_work;
 };
 
 /* dma.c */
@@ -131,6 +151,23 @@ struct zcdev_buf *zcdev_buf_get_by_offset(struct zcdev_file *zf, loff_t pos);
 void zcdev_buf_put(struct zcdev_buf *buf);
 unsigned int zcdev_buf_nr_segs(struct zcdev_buf *buf);
 int zcdev_buf_sync(struct zcdev_buf *buf, u64 offset, u64 len, bool for_cpu);
+
+/* sock.c */
+extern unsigned int zcdev_send_queue_depth;
+struct zcdev_send;
+struct zcdev_reap;
+struct zcdev_send_completion;
+void zcdev_sock_file_init(struct zcdev_file *zf);
+void zcdev_sock_file_release(struct zcdev_file *zf);
+__poll_t zcdev_sock_poll(struct zcdev_file *zf);
+int zcdev_send(struct zcdev_file *zf, struct zcdev_send *arg);
+int zcdev_send_reap(struct zcdev_file *zf, struct zcdev_reap *arg,
+		    struct zcdev_send_completion *out);
+
+/* splice.c */
+ssize_t zcdev_splice_read(struct file *in, loff_t *ppos,
+			  struct pipe_inode_info *pipe, size_t len,
+			  unsigned int flags);
 
 /* mmap.c */
 int zcdev_mmap(struct file *file, struct vm_area_struct *vma);

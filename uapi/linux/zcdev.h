@@ -48,6 +48,7 @@
 #define ZCDEV_FEAT_COHERENT	0x1ULL
 #define ZCDEV_FEAT_PAGES	0x2ULL
 #define ZCDEV_FEAT_DMA		0x4ULL	/* a DMA_MEMCPY channel is held */
+#define ZCDEV_FEAT_SEND		0x8ULL	/* ZCDEV_IOC_SEND and splice_read */
 
 /**
  * struct zcdev_info - ZCDEV_IOC_INFO: module version and limits
@@ -339,6 +340,98 @@ struct zcdev_dma_stats {
 	__u64 lat_max_ns;
 };
 
+/*
+ * Zero-copy send: the pages of a ZCDEV_BUF_PAGES buffer go to a TCP (IPv4
+ * or IPv6) or connected UDP socket by reference, the way io_uring's send_zc
+ * does (MSG_ZEROCOPY with the module's own completion). The pages must not
+ * be changed until the send's completion arrives; its ZCDEV_COMPL_COPIED
+ * flag says the stack copied after all (loopback and veth always do, as do
+ * NICs without scatter-gather and checksum offload, and sockets that
+ * cannot do zero-copy such as kTLS: then the data is copied at once).
+ *
+ * COHERENT buffers cannot be sent (EOPNOTSUPP): their tail pages have no
+ * refcount, so the stack must never hold them. splice(2) and sendfile(2)
+ * from /dev/zcdev move page references of PAGES buffers and copy from
+ * COHERENT ones.
+ */
+#define ZCDEV_SEND_MORE		0x1U	/* more data follows: MSG_MORE */
+#define ZCDEV_SEND_DONTWAIT	0x2U	/* MSG_DONTWAIT (also if O_NONBLOCK) */
+#define ZCDEV_SEND_NOSIGNAL	0x4U	/* MSG_NOSIGNAL: EPIPE without SIGPIPE */
+
+/**
+ * struct zcdev_send - ZCDEV_IOC_SEND: send buffer bytes without copying
+ * @size: sizeof(struct zcdev_send)
+ * @flags: ZCDEV_SEND_*
+ * @sock_fd: a connected TCP or UDP socket
+ * @handle: a ZCDEV_BUF_PAGES buffer of this file
+ * @offset: first byte to send, relative to the buffer
+ * @len: bytes to send; @offset + @len must lie inside the buffer
+ * @user_data: returned unchanged in the completion
+ * @bytes: out: bytes the socket accepted (may be short, as with send(2))
+ * @id: out: the send's id; exactly one completion will carry it
+ *
+ * Errors are those of sendmsg(2) (EAGAIN, EPIPE with SIGPIPE unless
+ * NOSIGNAL, EINTR, EMSGSIZE, EDESTADDRREQ for unconnected UDP, ...): then
+ * nothing was sent and no completion follows. Also ENOTSOCK (not a socket),
+ * EPROTONOSUPPORT (not TCP or UDP over IPv4/IPv6), EOPNOTSUPP (coherent
+ * buffer), ENOENT (handle), EINVAL (range, flags), EBUSY (send_queue_depth
+ * completions of this file are unreaped).
+ */
+struct zcdev_send {
+	__u32 size;
+	__u32 flags;
+	__s32 sock_fd;
+	__u32 handle;
+	__u64 offset;
+	__u64 len;
+	__u64 user_data;
+	__u64 bytes;
+	__u64 id;
+};
+
+/* zcdev_send_completion.flags */
+#define ZCDEV_COMPL_COPIED	0x1U	/* the stack copied some or all bytes */
+
+/**
+ * struct zcdev_send_completion - the stack let go of a send's pages
+ * @id: the send's id
+ * @bytes: bytes the send accepted
+ * @user_data: as given to ZCDEV_IOC_SEND
+ * @flags: ZCDEV_COMPL_*
+ * @reserved: zero
+ */
+struct zcdev_send_completion {
+	__u64 id;
+	__u64 bytes;
+	__u64 user_data;
+	__u32 flags;
+	__u32 reserved;
+};
+
+/**
+ * struct zcdev_reap - ZCDEV_IOC_SEND_REAP: collect send completions
+ * @size: sizeof(struct zcdev_reap)
+ * @flags: must be 0
+ * @entries_ptr: user pointer to struct zcdev_send_completion[@max_entries]
+ * @max_entries: room at @entries_ptr (at least 1)
+ * @nr: out: completions written, oldest first
+ * @timeout_ns: 0 returns at once, negative waits for at least one, positive
+ *	waits at most that long (then nr may be 0)
+ * @pending: out: sends of this file not yet completed
+ *
+ * poll() on the file reports EPOLLIN while a completion (or a finished DMA
+ * transfer) waits to be reaped. A signal during the wait is EINTR.
+ */
+struct zcdev_reap {
+	__u32 size;
+	__u32 flags;
+	__u64 entries_ptr;
+	__u32 max_entries;
+	__u32 nr;
+	__s64 timeout_ns;
+	__u64 pending;
+};
+
 #define ZCDEV_IOC_INFO		_IO(ZCDEV_IOC_MAGIC, 0x00)
 #define ZCDEV_IOC_ALLOC		_IO(ZCDEV_IOC_MAGIC, 0x01)
 #define ZCDEV_IOC_FREE		_IO(ZCDEV_IOC_MAGIC, 0x02)
@@ -348,6 +441,8 @@ struct zcdev_dma_stats {
 #define ZCDEV_IOC_DMA_WAIT	_IO(ZCDEV_IOC_MAGIC, 0x11)
 #define ZCDEV_IOC_DMA_CANCEL	_IO(ZCDEV_IOC_MAGIC, 0x12)
 #define ZCDEV_IOC_DMA_STATS	_IO(ZCDEV_IOC_MAGIC, 0x13)
+#define ZCDEV_IOC_SEND		_IO(ZCDEV_IOC_MAGIC, 0x20)
+#define ZCDEV_IOC_SEND_REAP	_IO(ZCDEV_IOC_MAGIC, 0x21)
 
 /* First published sizes: anything shorter is EINVAL. */
 #define ZCDEV_INFO_SIZE_VER0	80
@@ -359,5 +454,7 @@ struct zcdev_dma_stats {
 #define ZCDEV_DMA_WAIT_SIZE_VER0	56
 #define ZCDEV_DMA_CANCEL_SIZE_VER0	24
 #define ZCDEV_DMA_STATS_SIZE_VER0	112
+#define ZCDEV_SEND_SIZE_VER0		56
+#define ZCDEV_REAP_SIZE_VER0		40
 
 #endif /* _UAPI_LINUX_ZCDEV_H */

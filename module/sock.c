@@ -1,0 +1,377 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Zero-copy send of buffer pages, and its completions.
+ *
+ * The mechanism is io_uring's send_zc on 6.1: sock_sendmsg() with
+ * MSG_ZEROCOPY, an ITER_BVEC over the buffer's pages, and our own ubuf_info
+ * in msg_ubuf. The stack takes a ubuf reference per skb that holds our
+ * pages and calls back on every drop, in any context; the last drop is the
+ * completion. A copy anywhere (loopback, a NIC without SG and checksum
+ * offload, skb_copy_ubufs) is reported by some drop and must be remembered
+ * across all of them, and a send where no skb completed zero-copy at all
+ * was copied too.
+ *
+ * Each send holds the buffer (so its pages outlive ZCDEV_IOC_FREE, munmap
+ * and close) and the module (so rmmod is refused) until its completion.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/bvec.h>
+#include <linux/file.h>
+#include <linux/in.h>
+#include <linux/module.h>
+#include <linux/net.h>
+#include <linux/poll.h>
+#include <linux/rcupdate.h>
+#include <linux/sched/signal.h>
+#include <linux/skbuff.h>
+#include <linux/slab.h>
+#include <linux/socket.h>
+#include <linux/uio.h>
+#include <net/sock.h>
+
+#include <linux/zcdev.h>
+#include "compat.h"
+#include "zcdev.h"
+
+unsigned int zcdev_send_queue_depth = 1024;
+module_param_named(send_queue_depth, zcdev_send_queue_depth, uint, 0444);
+MODULE_PARM_DESC(send_queue_depth, "Sends one file may have in flight or unreaped (default 1024)");
+
+/**
+ * struct zcdev_send_ctx - one send, from the ioctl to its reaped completion
+ * @ubuf: handed to the stack in msg_ubuf; its refcount ends the send
+ * @node: on the file's sends_done once completed (file's send_lock)
+ * @zf: owning file (referenced)
+ * @buf: the buffer whose pages are in flight (referenced until completion)
+ * @compl: the record userspace reaps
+ * @zc_used: some skb released our pages having sent them by reference
+ * @zc_copied: some drop reported that the stack copied
+ * @report: the send was accepted, so userspace expects a completion
+ */
+struct zcdev_send_ctx {
+	struct ubuf_info ubuf;
+	struct list_head node;
+	struct zcdev_file *zf;
+	struct zcdev_buf *buf;
+	struct zcdev_send_completion compl;
+	bool zc_used;
+	bool zc_copied;
+	bool report;
+};
+
+void zcdev_sock_file_init(struct zcdev_file *zf)
+{
+	spin_lock_init(&zf->send_lock);
+	INIT_LIST_HEAD(&zf->sends_done);
+	zf->next_send_id = 1;
+}
+
+static void zcdev_send_ctx_free(struct zcdev_send_ctx *ctx)
+{
+	zcdev_file_put(ctx->zf);
+	kfree(ctx);
+}
+
+/* The stack let go of the last page. Any context, even hard-irq-off. */
+static void zcdev_send_complete(struct zcdev_send_ctx *ctx)
+{
+	struct zcdev_buf *buf = ctx->buf;
+	struct zcdev_file *zf = ctx->zf;
+	unsigned long flags;
+	bool keep;
+
+	/* Module unload's synchronize_rcu() waits for us to return. */
+	rcu_read_lock();
+	if (READ_ONCE(ctx->zc_copied) || !READ_ONCE(ctx->zc_used))
+		ctx->compl.flags |= ZCDEV_COMPL_COPIED;
+
+	/* Once on sends_done, @ctx (and the file reference it holds) belongs
+	 * to the reaper: wake it before letting go of the lock.
+	 */
+	spin_lock_irqsave(&zf->send_lock, flags);
+	zf->nr_sends_pending--;
+	keep = ctx->report && !zf->released;
+	if (keep) {
+		list_add_tail(&ctx->node, &zf->sends_done);
+		zf->nr_sends_done++;
+		wake_up_all(&zf->wq);
+	}
+	spin_unlock_irqrestore(&zf->send_lock, flags);
+
+	zcdev_buf_put(buf);
+	if (!keep)
+		zcdev_send_ctx_free(ctx);
+	module_put(THIS_MODULE);
+	rcu_read_unlock();
+}
+
+static void zcdev_send_callback(struct sk_buff *skb, struct ubuf_info *uarg,
+				bool success)
+{
+	struct zcdev_send_ctx *ctx = container_of(uarg, struct zcdev_send_ctx,
+						  ubuf);
+
+	if (success && skb)
+		WRITE_ONCE(ctx->zc_used, true);
+	else if (!success)
+		WRITE_ONCE(ctx->zc_copied, true);
+	if (refcount_dec_and_test(&uarg->refcnt))
+		zcdev_send_complete(ctx);
+}
+
+ZCDEV_DEFINE_UBUF_OPS(zcdev_ubuf_ops, zcdev_send_callback);
+
+static int zcdev_send_check_sock(struct socket *sock)
+{
+	struct sock *sk = sock->sk;
+	bool inet = sk->sk_family == AF_INET || sk->sk_family == AF_INET6;
+	bool tcp = sk->sk_type == SOCK_STREAM && sk->sk_protocol == IPPROTO_TCP;
+	bool udp = sk->sk_type == SOCK_DGRAM && sk->sk_protocol == IPPROTO_UDP;
+
+	if (!inet || !(tcp || udp)) {
+		pr_info_ratelimited("send refused: socket is not TCP or UDP over IPv4/IPv6 (family %u, type %u, protocol %u)\n",
+				    sk->sk_family, sk->sk_type, sk->sk_protocol);
+		return -EPROTONOSUPPORT;
+	}
+	return 0;
+}
+
+static int zcdev_send_check_buf(struct zcdev_buf *buf, u64 offset, u64 len)
+{
+	u64 end;
+
+	if (buf->kind != ZCDEV_BUF_PAGES) {
+		pr_info_ratelimited("send refused: buffer %u is coherent; its tail pages have no refcount for the stack to hold\n",
+				    buf->handle);
+		return -EOPNOTSUPP;
+	}
+	if (!len || check_add_overflow(offset, len, &end) || end > buf->len) {
+		pr_info_ratelimited("send refused: range %llu+%llu outside the %zu-byte buffer %u\n",
+				    offset, len, buf->len, buf->handle);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The buffer's bytes [offset, offset + len) as a bvec array. */
+static struct bio_vec *zcdev_send_bvecs(struct zcdev_buf *buf, u64 offset,
+					u64 len, unsigned int *nr)
+{
+	unsigned long first = offset >> PAGE_SHIFT;
+	unsigned int n = (PAGE_ALIGN(offset + len) >> PAGE_SHIFT) - first;
+	size_t in_page = offset_in_page(offset);
+	struct bio_vec *bv;
+	unsigned int i;
+
+	bv = kvmalloc_array(n, sizeof(*bv), GFP_KERNEL);
+	if (!bv)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		size_t chunk = min_t(u64, len, PAGE_SIZE - in_page);
+
+		bvec_set_page(&bv[i], buf->pages[first + i], chunk, in_page);
+		len -= chunk;
+		in_page = 0;
+	}
+	*nr = n;
+	return bv;
+}
+
+static int zcdev_send_reserve(struct zcdev_file *zf)
+{
+	int ret = 0;
+
+	spin_lock_irq(&zf->send_lock);
+	if (zf->nr_sends_pending + zf->nr_sends_done >= zcdev_send_queue_depth)
+		ret = -EBUSY;
+	else
+		zf->nr_sends_pending++;
+	spin_unlock_irq(&zf->send_lock);
+	if (ret)
+		pr_info_ratelimited("send refused: %u sends in flight or unreaped (send_queue_depth)\n",
+				    zcdev_send_queue_depth);
+	return ret;
+}
+
+static void zcdev_send_unreserve(struct zcdev_file *zf)
+{
+	spin_lock_irq(&zf->send_lock);
+	zf->nr_sends_pending--;
+	spin_unlock_irq(&zf->send_lock);
+}
+
+static int zcdev_send_msg(struct socket *sock, struct zcdev_send_ctx *ctx,
+			  const struct zcdev_send *arg)
+{
+	struct msghdr msg = {};
+	struct bio_vec *bv;
+	unsigned int nr;
+	int ret;
+
+	bv = zcdev_send_bvecs(ctx->buf, arg->offset, arg->len, &nr);
+	if (!bv)
+		return -ENOMEM;
+	iov_iter_bvec(&msg.msg_iter, ITER_SOURCE, bv, nr, arg->len);
+
+	/* As sendmsg(2) does for a non-blocking socket. */
+	if (sock->file->f_flags & O_NONBLOCK)
+		msg.msg_flags |= MSG_DONTWAIT;
+	if (arg->flags & ZCDEV_SEND_DONTWAIT)
+		msg.msg_flags |= MSG_DONTWAIT;
+	if (arg->flags & ZCDEV_SEND_MORE)
+		msg.msg_flags |= MSG_MORE;
+	if (arg->flags & ZCDEV_SEND_NOSIGNAL)
+		msg.msg_flags |= MSG_NOSIGNAL;
+	/* kTLS and others cannot: they copy, and the completion says so. */
+	if (test_bit(SOCK_SUPPORT_ZC, &sock->flags)) {
+		msg.msg_flags |= MSG_ZEROCOPY;
+		msg.msg_ubuf = &ctx->ubuf;
+	}
+
+	ret = sock_sendmsg(sock, &msg);
+	kvfree(bv);
+	return ret;
+}
+
+int zcdev_send(struct zcdev_file *zf, struct zcdev_send *arg)
+{
+	struct zcdev_send_ctx *ctx;
+	struct zcdev_buf *buf;
+	struct socket *sock;
+	int ret;
+
+	sock = sockfd_lookup(arg->sock_fd, &ret);
+	if (!sock) {
+		pr_info_ratelimited("send refused: fd %d is not a socket (%d)\n",
+				    arg->sock_fd, ret);
+		return ret;
+	}
+	ret = zcdev_send_check_sock(sock);
+	if (ret)
+		goto out_sock;
+
+	buf = zcdev_buf_get(zf, arg->handle);
+	if (!buf) {
+		pr_info_ratelimited("send refused: no buffer with handle %u\n",
+				    arg->handle);
+		ret = -ENOENT;
+		goto out_sock;
+	}
+	ret = zcdev_send_check_buf(buf, arg->offset, arg->len);
+	if (ret)
+		goto out_buf;
+	ret = zcdev_send_reserve(zf);
+	if (ret)
+		goto out_buf;
+
+	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL_ACCOUNT);
+	if (!ctx) {
+		zcdev_send_unreserve(zf);
+		ret = -ENOMEM;
+		goto out_buf;
+	}
+	zcdev_ubuf_init(&ctx->ubuf, &zcdev_ubuf_ops, zcdev_send_callback);
+	refcount_set(&ctx->ubuf.refcnt, 1);
+	ctx->ubuf.flags = SKBFL_ZEROCOPY_FRAG | SKBFL_DONT_ORPHAN;
+	kref_get(&zf->ref);
+	ctx->zf = zf;
+	ctx->buf = buf;
+	__module_get(THIS_MODULE);
+
+	ret = zcdev_send_msg(sock, ctx, arg);
+	if (ret >= 0) {
+		spin_lock_irq(&zf->send_lock);
+		ctx->compl.id = zf->next_send_id++;
+		spin_unlock_irq(&zf->send_lock);
+		ctx->compl.bytes = ret;
+		ctx->compl.user_data = arg->user_data;
+		ctx->report = true;
+		arg->id = ctx->compl.id;
+		arg->bytes = ret;
+		ret = 0;
+	}
+	/* Drop our own reference: completes now unless the stack holds pages. */
+	zcdev_send_callback(NULL, &ctx->ubuf, true);
+	sockfd_put(sock);
+	return ret;
+
+out_buf:
+	zcdev_buf_put(buf);
+out_sock:
+	sockfd_put(sock);
+	return ret;
+}
+
+/* Called with zf->send_lock held. */
+static unsigned int zcdev_send_take(struct zcdev_file *zf,
+				    struct zcdev_send_completion *out,
+				    unsigned int max, struct list_head *done)
+{
+	struct zcdev_send_ctx *ctx, *tmp;
+	unsigned int n = 0;
+
+	list_for_each_entry_safe(ctx, tmp, &zf->sends_done, node) {
+		if (n == max)
+			break;
+		out[n++] = ctx->compl;
+		list_move_tail(&ctx->node, done);
+		zf->nr_sends_done--;
+	}
+	return n;
+}
+
+static bool zcdev_send_any_done(struct zcdev_file *zf)
+{
+	return READ_ONCE(zf->nr_sends_done);
+}
+
+int zcdev_send_reap(struct zcdev_file *zf, struct zcdev_reap *arg,
+		    struct zcdev_send_completion *out)
+{
+	struct zcdev_send_ctx *ctx, *tmp;
+	LIST_HEAD(done);
+	long ret = 0;
+
+	if (arg->timeout_ns < 0)
+		ret = wait_event_interruptible(zf->wq, zcdev_send_any_done(zf));
+	else if (arg->timeout_ns > 0)
+		ret = wait_event_interruptible_timeout(zf->wq,
+						       zcdev_send_any_done(zf),
+						       nsecs_to_jiffies(arg->timeout_ns));
+	if (ret < 0)
+		return ret;
+
+	spin_lock_irq(&zf->send_lock);
+	arg->nr = zcdev_send_take(zf, out, arg->max_entries, &done);
+	arg->pending = zf->nr_sends_pending;
+	spin_unlock_irq(&zf->send_lock);
+
+	list_for_each_entry_safe(ctx, tmp, &done, node)
+		zcdev_send_ctx_free(ctx);
+	return 0;
+}
+
+__poll_t zcdev_sock_poll(struct zcdev_file *zf)
+{
+	return zcdev_send_any_done(zf) ? EPOLLIN | EPOLLRDNORM : 0;
+}
+
+/*
+ * On close: reaped or not, completed sends go; sends still in flight will
+ * free themselves when the stack lets go (they hold the file and module).
+ */
+void zcdev_sock_file_release(struct zcdev_file *zf)
+{
+	struct zcdev_send_ctx *ctx, *tmp;
+	LIST_HEAD(done);
+
+	spin_lock_irq(&zf->send_lock);
+	zf->released = true;
+	list_splice_init(&zf->sends_done, &done);
+	zf->nr_sends_done = 0;
+	spin_unlock_irq(&zf->send_lock);
+
+	list_for_each_entry_safe(ctx, tmp, &done, node)
+		zcdev_send_ctx_free(ctx);
+}
