@@ -38,8 +38,9 @@ help:
 deps:
 	@$(HOST)/deps.sh
 
+# No vmlinux in a headers package, so no BTF for modules: say nothing of it.
 module: deps
-	@$(MAKE) -s -C $(KDIR) M=$(ROOT) modules
+	@$(MAKE) -s -C $(KDIR) M=$(ROOT) CONFIG_DEBUG_INFO_BTF_MODULES= modules
 
 userspace: deps
 	@$(MAKE) -s -C userspace OUT=$(BUILD)/bin
@@ -51,8 +52,8 @@ selftests: deps
 # The tree packed into the VM's initramfs under /opt/zcdev.
 guest: all
 	@rm -rf $(BUILD)/guest && mkdir -p $(BUILD)/guest/modules $(BUILD)/guest/bin
-	@cp zcdev.ko $(BUILD)/guest/modules/
-	@printf 'zcdev.ko\n' >$(BUILD)/guest/modules/load-order
+	@cp zcdma.ko zcdev.ko $(BUILD)/guest/modules/
+	@printf 'zcdma.ko\nzcdev.ko\n' >$(BUILD)/guest/modules/load-order
 	@cp $(BUILD)/bin/* $(BUILD)/guest/bin/
 	@cp -r $(BUILD)/selftests $(BUILD)/guest/selftests
 	@cp qemu/guest/run-selftests.sh $(BUILD)/guest/bin/
