@@ -1,0 +1,79 @@
+#!/bin/bash
+# Boot the VM once: QEMU with the console on this terminal, a copy of it in a
+# log, and a time limit. Knows nothing of what runs inside.
+#
+#   qemu/host/boot.sh --kernel IMAGE --initrd FILE --log FILE [--append ARGS]
+#                     [--mem MB] [--smp N] [--timeout SECS] [--interactive]
+#                     [-- QEMU_ARG...]
+#
+# Exit status: QEMU's (0 after the guest powers off, or after a panic, since
+# -no-reboot turns the panic's reboot into an exit), 124 if the time limit
+# killed it, 1 if QEMU could not start.
+#
+# The console is written straight to the terminal by QEMU (live, no pipe to
+# buffer it) and copied to the log by QEMU's own chardev logfile.
+
+set -euo pipefail
+
+kernel='' initrd='' log='' append='' mem=1024 smp=2 timeout=0 interactive=0
+while (($#)); do
+	case $1 in
+	--kernel) kernel=$2; shift 2 ;;
+	--initrd) initrd=$2; shift 2 ;;
+	--log) log=$2; shift 2 ;;
+	--append) append=$2; shift 2 ;;
+	--mem) mem=$2; shift 2 ;;
+	--smp) smp=$2; shift 2 ;;
+	--timeout) timeout=$2; shift 2 ;;
+	--interactive) interactive=1; shift ;;
+	--) shift; break ;;
+	*) echo "boot: unknown option $1" >&2; exit 2 ;;
+	esac
+done
+[[ -n $kernel && -n $initrd && -n $log ]] ||
+	{ echo "boot: --kernel, --initrd and --log are required" >&2; exit 2; }
+
+args=(-machine q35 -cpu max -smp "$smp" -m "$mem"
+	-nodefaults -no-user-config -display none -no-reboot
+	-kernel "$kernel" -initrd "$initrd" -append "$append")
+# ZCDEV_ACCEL=kvm|tcg|auto (default). A /dev/kvm alone proves nothing: a
+# sandbox can offer one on a CPU without virtualisation, and QEMU then aborts.
+case ${ZCDEV_ACCEL:-auto} in
+kvm) args+=(-accel kvm) ;;
+tcg) args+=(-accel tcg) ;;
+*)
+	if [[ -r /dev/kvm && -w /dev/kvm ]] && grep -qwE 'vmx|svm' /proc/cpuinfo; then
+		args+=(-accel kvm)
+	fi
+	args+=(-accel tcg)
+	;;
+esac
+
+# QEMU option values escape a comma by doubling it.
+log=${log//,/,,}
+if ((interactive)); then
+	# The user's keys go to the guest (Ctrl-C included); Ctrl-A x quits and
+	# Ctrl-A c reaches the QEMU monitor.
+	args+=(-chardev "stdio,id=con,mux=on,signal=off,logfile=$log"
+		-serial chardev:con -mon "chardev=con,mode=readline")
+else
+	args+=(-chardev "stdio,id=con,logfile=$log" -serial chardev:con)
+fi
+args+=("$@")
+
+# --foreground: QEMU may own the terminal (interactive) and must not be
+# stopped by SIGTTOU for it. stdin is /dev/null in batch mode so QEMU leaves
+# the terminal alone and Ctrl-C still stops it.
+limit=()
+((timeout > 0)) && limit=(timeout --foreground --kill-after=5 "$timeout")
+rc=0
+if ((interactive)); then
+	"${limit[@]}" qemu-system-x86_64 "${args[@]}" || rc=$?
+else
+	"${limit[@]}" qemu-system-x86_64 "${args[@]}" </dev/null || rc=$?
+fi
+# timeout(1) says 137 when --kill-after had to send SIGKILL.
+if ((rc == 137 && timeout > 0 && SECONDS >= timeout)); then
+	rc=124
+fi
+exit "$rc"

@@ -1,0 +1,156 @@
+#!/bin/bash
+# Boot the zcdev test VM, run one command in it, and exit with its status.
+# `qemu/run.sh --help` explains; qemu/host/*.sh do the parts.
+
+set -euo pipefail
+qemu_dir=$(cd "$(dirname "$0")" && pwd)
+host=$qemu_dir/host
+ROOT=$(cd "$qemu_dir/.." && pwd)
+
+usage() {
+	cat <<'EOF'
+usage: qemu/run.sh [options] -- CMD...
+       qemu/run.sh [options] --interactive [-- CMD...]
+
+Boot the stock Debian 6.1 kernel under QEMU with an initramfs holding
+busybox, the stock modules tests need, and the staged payload (build/guest,
+as /opt/zcdev); load the modules from /opt/zcdev/modules/load-order; run CMD
+with sh -c (cwd /tmp, or /mnt/share with --share); fail on any kernel splat.
+The console streams to the terminal and to build/vm/last.log.
+
+One CMD word is a shell script as it stands (-- 'make_x; run_y'); several are
+quoted word by word (-- sh -c 'exit 3').
+
+options:
+  --share DIR          mount host DIR in the guest at /mnt/share (virtio-9p)
+  --timeout SECS       kill the VM after SECS (default $ZCDEV_TIMEOUT or 600;
+                       none in --interactive mode unless given); 0 = no limit
+  --mem MB             guest memory (default 1024)
+  --smp N              guest CPUs (default 2)
+  --interactive        a shell on the console after loading the modules (and
+                       running CMD, if any); exit it to power off
+  --kernel IMAGE       boot IMAGE (bzImage or vmlinux) instead of Debian's;
+  --modules-dir DIR      needs the matching lib/modules/<release> DIR
+  --append ARGS        more kernel command line (e.g. kmemleak=on)
+  --qemu-arg ARG       one more QEMU argument (repeatable; e.g. -s for gdb)
+  --net MODE           guest network topology (qemu/host/net.sh; default none)
+  --log FILE           console log (default build/vm/last.log)
+  -h, --help           this text
+
+environment:
+  ZCDEV_GUEST_DIR      payload tree instead of build/guest (make guest)
+  ZCDEV_TIMEOUT        default for --timeout
+  ZCDEV_EXTRA_KMODS    more stock modules to load, e.g. "dummy bridge"
+  ZCDEV_ACCEL          kvm, tcg or auto (default: KVM when the CPU has it)
+  ZCDEV_CACHE          cache dir (default ~/.cache/zcdev)
+
+exit status:
+  n     CMD's exit status        124  timeout
+  200   kernel splat             201  kmemleak leaks
+  202   project module rmmod failed
+  203   project module insmod failed (CMD not run)
+  204   --share mount failed (CMD not run)
+  205   --net guest setup failed (CMD not run)
+  210   the VM died without reporting (panic, QEMU error)
+  2     usage error
+EOF
+}
+
+die() { echo "run.sh: $*" >&2; exit 2; }
+
+share='' timeout='' mem=1024 smp=2 interactive=0 kernel='' moddir=''
+append='' net=none log=$ROOT/build/vm/last.log
+qemu_args=()
+while (($#)); do
+	case $1 in
+	--share) share=${2:?}; shift 2 ;;
+	--timeout) timeout=${2:?}; shift 2 ;;
+	--mem) mem=${2:?}; shift 2 ;;
+	--smp) smp=${2:?}; shift 2 ;;
+	--interactive) interactive=1; shift ;;
+	--kernel) kernel=${2:?}; shift 2 ;;
+	--modules-dir) moddir=${2:?}; shift 2 ;;
+	--append) append=${2:?}; shift 2 ;;
+	--qemu-arg) qemu_args+=("${2:?}"); shift 2 ;;
+	--net) net=${2:?}; shift 2 ;;
+	--log) log=${2:?}; shift 2 ;;
+	-h | --help) usage; exit 0 ;;
+	--) shift; break ;;
+	*) die "unknown option '$1' (see --help)" ;;
+	esac
+done
+(($# || interactive)) || die "no command given (see --help)"
+[[ -z $kernel && -z $moddir ]] || [[ -n $kernel && -n $moddir ]] ||
+	die "--kernel and --modules-dir go together: modules must match the kernel"
+for n in "$mem" "$smp" "${timeout:-0}"; do
+	[[ $n =~ ^[0-9]+$ ]] || die "'$n' is not a number"
+done
+if [[ -z $timeout ]]; then
+	if ((interactive)); then timeout=0; else timeout=${ZCDEV_TIMEOUT:-600}; fi
+fi
+
+# shellcheck source=qemu/host/env.sh
+. "$host/env.sh"
+if [[ -z $kernel ]]; then
+	kernel=$ZCDEV_VMLINUZ moddir=$ZCDEV_KMODS
+	[[ -r $kernel ]] || "$host/deps.sh"
+fi
+[[ -r $kernel ]] || die "no kernel image at $kernel"
+[[ -d $moddir ]] || die "no modules dir at $moddir"
+
+guest_dir=${ZCDEV_GUEST_DIR:-$ROOT/build/guest}
+if [[ ! -d $guest_dir ]]; then
+	echo "run.sh: no payload at $guest_dir (make guest stages it); booting without" >&2
+	guest_dir=''
+fi
+run_opts=()
+[[ -n $guest_dir ]] && run_opts+=(--guest-dir "$guest_dir")
+((interactive)) && run_opts+=(--interactive)
+if [[ -n $share ]]; then
+	[[ -d $share ]] || die "--share $share: not a directory"
+	share=$(cd "$share" && pwd)
+	run_opts+=(--share)
+	# QEMU option values escape a comma by doubling it.
+	qemu_args+=(-fsdev "local,id=zcshare,path=${share//,/,,},security_model=none"
+		-device "virtio-9p-pci,fsdev=zcshare,mount_tag=zcshare")
+fi
+run_opts+=(--net "$net")
+
+# shellcheck source=qemu/host/net.sh
+. "$host/net.sh"
+mkdir -p "$ROOT/build/vm" "$(dirname "$log")"
+work=$(mktemp -d "$ROOT/build/vm/run.XXXXXX")
+# shellcheck disable=SC2317 # called by the trap
+cleanup() { net_teardown; rm -rf "$work"; }
+trap cleanup EXIT
+
+base=$("$host/initramfs-base.sh" "$moddir")
+"$host/initramfs-run.sh" "$work/run.cpio" "${run_opts[@]}" -- "$@"
+# The kernel unpacks concatenated archives in order, later files winning.
+cat "$base" "$work/run.cpio" >"$work/initrd"
+image=$("$host/kernel-image.sh" "$kernel")
+net_setup "$net" || exit 2
+
+# oops=panic: an oops ends the run at once (with -no-reboot and panic=-1
+# QEMU exits) instead of leaving a half-dead kernel to hang until the time
+# limit. Warnings are not made fatal (no panic_on_warn): the guest's dmesg
+# scan catches them and the run still reports. loglevel=5 puts warnings and
+# worse on the console, where the host's backup scan sees them, and keeps
+# the info-level boot chatter out. Lockups and hung tasks panic rather than
+# waiting for the time limit. trace_clock=global is what the kernel picks
+# anyway under TCG's unstable clock, minus four lines of warning about it.
+cmdline="console=ttyS0,115200 loglevel=5 printk.time=1 panic=-1 oops=panic"
+cmdline+=" softlockup_panic=1 hung_task_panic=1 trace_clock=global"
+cmdline+="${append:+ $append}"
+
+boot_opts=(--kernel "$image" --initrd "$work/initrd" --log "$log"
+	--append "$cmdline" --mem "$mem" --smp "$smp" --timeout "$timeout")
+((interactive)) && boot_opts+=(--interactive)
+start=$SECONDS
+brc=0
+"${NET_WRAP[@]}" "$host/boot.sh" "${boot_opts[@]}" \
+	-- "${NET_QEMU_ARGS[@]}" "${qemu_args[@]}" || brc=$?
+rc=0
+"$host/verdict.sh" "$log" "$brc" "$timeout" || rc=$?
+((rc != 0)) || echo "run.sh: PASS ($((SECONDS - start)) s in the VM)" >&2
+exit "$rc"

@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * libzc - thin userspace wrappers over /dev/zcdev (uapi/linux/zcdev.h).
+ *
+ * Every function that can fail returns 0 (or a count) on success and
+ * -errno on failure; nothing here prints or exits, so the tools and the
+ * selftests decide how to report. System calls are retried on EINTR.
+ *
+ * Offsets come in two flavours and the names say which:
+ *  - "file offset": a position in the fd's offset space, as pread(),
+ *    pwrite() and mmap() take it (struct zc_buf.offset + relative offset);
+ *  - "buffer offset" (off): a position relative to the buffer's first byte.
+ */
+#ifndef LIBZC_H
+#define LIBZC_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <linux/zcdev.h>
+
+/* Device node; the environment variable ZCDEV_DEV overrides it. */
+#define ZC_DEV_PATH		"/dev/zcdev"
+#define ZC_DEV_ENV		"ZCDEV_DEV"
+
+/**
+ * struct zc_buf - what userspace needs to reach one buffer
+ * @handle: the buffer's handle in the fd it was allocated on
+ * @kind: ZCDEV_BUF_*
+ * @len: length in bytes, after the module rounded it up to a page
+ * @offset: file offset of the buffer's first byte
+ */
+struct zc_buf {
+	uint32_t handle;
+	uint32_t kind;
+	uint64_t len;
+	uint64_t offset;
+};
+
+/* ---- device (libzc.c) ---- */
+
+/* The path zc_open() uses: $ZCDEV_DEV if set and non-empty, else ZC_DEV_PATH. */
+const char *zc_dev_path(void);
+/* Returns an O_RDWR|O_CLOEXEC fd of zc_dev_path(), or -errno. */
+int zc_open(void);
+
+int zc_info(int fd, struct zcdev_info *info);
+int zc_alloc(int fd, uint32_t kind, uint64_t len, struct zc_buf *buf);
+int zc_free(int fd, uint32_t handle);
+/*
+ * Describes @handle in @buf and, if @nr_segs is not NULL, the number of
+ * DMA segments. With @segs_cap > 0 also copies up to @segs_cap segments to
+ * @segs, which needs CAP_SYS_ADMIN (-EPERM otherwise).
+ */
+int zc_query(int fd, uint32_t handle, struct zc_buf *buf, uint32_t *nr_segs,
+	     struct zcdev_dma_seg *segs, uint32_t segs_cap);
+/* @flags: ZCDEV_SYNC_FOR_CPU or ZCDEV_SYNC_FOR_DEVICE; @off is a buffer offset. */
+int zc_sync(int fd, uint32_t handle, uint32_t flags, uint64_t off, uint64_t len);
+
+/*
+ * Maps [@off, @off + @len) of @buf (buffer offsets; @len 0 means "to the
+ * end") MAP_SHARED with @prot. @off need not be page aligned: the mapping
+ * starts at the page below and *@addr points at byte @off. Release it with
+ * zc_unmap(*@addr, @len) using the same @len (0 is not accepted there).
+ */
+int zc_map(int fd, const struct zc_buf *buf, uint64_t off, uint64_t len,
+	   int prot, void **addr);
+int zc_unmap(void *addr, uint64_t len);
+
+/*
+ * Full-length pread()/pwrite() at a file offset: short transfers are
+ * continued. Return @len; fewer bytes only if the file ended first (a
+ * call moved nothing); -errno if a call failed, even after progress.
+ */
+ssize_t zc_pread_full(int fd, void *dst, size_t len, uint64_t file_off);
+ssize_t zc_pwrite_full(int fd, const void *src, size_t len, uint64_t file_off);
+
+/* ---- parsing and formatting shared by the tools (parse.c) ---- */
+
+/*
+ * "4096", "0x1000", "64K", "1M", "2G", "1MiB" (case-insensitive; K = 1024).
+ * -EINVAL on junk, -ERANGE on overflow.
+ */
+int zc_parse_size(const char *s, uint64_t *out);
+/* Plain non-negative integer, decimal or 0x-hex: seeds, counts. */
+int zc_parse_u64(const char *s, uint64_t *out);
+/* "coherent" or "pages" -> ZCDEV_BUF_*; -EINVAL otherwise. */
+int zc_parse_kind(const char *s, uint32_t *kind);
+/* ZCDEV_BUF_* -> "coherent"/"pages"/"unknown". */
+const char *zc_kind_name(uint32_t kind);
+/* "4 MiB", "12 KiB", "1000 bytes": exact, never rounded. Returns @out. */
+char *zc_fmt_size(uint64_t bytes, char *out, size_t outlen);
+#define ZC_FMT_SIZE_LEN		32
+/* "EFBIG" for EFBIG (sign ignored); "E<n>" for errnos it does not know. */
+const char *zc_errname(int err);
+
+/* ---- deterministic data pattern (pattern.c) ---- */
+
+/*
+ * The pattern is a pure function of (seed, buffer offset): any sub-range
+ * can be filled or checked on its own, by any path (mapping, pread, dd),
+ * and different seeds give different data at every 8-byte word.
+ */
+uint8_t zc_pattern_byte(uint64_t seed, uint64_t off);
+/* Fills @len bytes at @dst with the pattern of buffer offsets [@off, @off + @len). */
+void zc_pattern_fill(void *dst, size_t len, uint64_t seed, uint64_t off);
+/*
+ * Checks @len bytes at @src against the pattern for buffer offsets
+ * starting at @off. Returns 0, or -EBADMSG with *@bad_off (if not NULL)
+ * set to the buffer offset of the first mismatching byte.
+ */
+int zc_pattern_verify(const void *src, size_t len, uint64_t seed, uint64_t off,
+		      uint64_t *bad_off);
+
+#endif /* LIBZC_H */
