@@ -44,6 +44,7 @@ module: deps
 
 userspace: deps
 	@$(MAKE) -s -C userspace OUT=$(BUILD)/bin
+	@if [ -f userspace/bench/Makefile ]; then $(MAKE) -s -C userspace/bench OUT=$(BUILD)/bin; fi
 
 selftests: deps
 	@$(MAKE) -s -C selftests/zcdev OUTPUT=$(BUILD)/selftests/zcdev \
