@@ -69,7 +69,7 @@ check: guest
 	@$(HOST)/check.sh $(VMFLAGS)
 
 run: guest
-	@$(ROOT)/qemu/run.sh $(VMFLAGS) -- zcctl demo
+	@$(ROOT)/qemu/run.sh $(VMFLAGS) -- demo.sh
 
 vm: guest
 	@$(ROOT)/qemu/run.sh $(VMFLAGS) --interactive
