@@ -6,6 +6,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/dma-mapping.h>
+#include <linux/error-injection.h>
 #include <linux/gfp.h>
 #include <linux/hardirq.h>
 #include <linux/irqflags.h>
@@ -96,7 +97,7 @@ static void zcdev_uncharge(struct zcdev_file *zf, u64 len)
 	atomic64_sub(len, &zf->bytes);
 }
 
-static int zcdev_alloc_coherent(struct zcdev_buf *buf)
+static noinline int zcdev_alloc_coherent(struct zcdev_buf *buf)
 {
 	/*
 	 * __GFP_ACCOUNT charges the block to the caller's memory cgroup;
@@ -114,13 +115,16 @@ static int zcdev_alloc_coherent(struct zcdev_buf *buf)
 	return 0;
 }
 
+/* fail_function may make it fail: the fault-injection tests do. */
+ALLOW_ERROR_INJECTION(zcdev_alloc_coherent, ERRNO);
+
 static void zcdev_put_pages(struct page **pages, unsigned long nr)
 {
 	while (nr--)
 		put_page(pages[nr]);
 }
 
-static int zcdev_alloc_pages(struct zcdev_buf *buf)
+static noinline int zcdev_alloc_pages(struct zcdev_buf *buf)
 {
 	/* Retry-may-fail: a large request fails instead of OOM-killing. */
 	const gfp_t gfp = GFP_KERNEL_ACCOUNT | __GFP_ZERO | __GFP_NOWARN |
@@ -172,6 +176,9 @@ err_pages:
 	buf->pages = NULL;
 	return ret;
 }
+
+/* fail_function may make it fail: the fault-injection tests do. */
+ALLOW_ERROR_INJECTION(zcdev_alloc_pages, ERRNO);
 
 static void zcdev_free_memory(struct zcdev_buf *buf)
 {

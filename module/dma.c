@@ -17,6 +17,7 @@
 
 #include <linux/dmaengine.h>
 #include <linux/dma-mapping.h>
+#include <linux/error-injection.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/platform_device.h>
@@ -176,7 +177,7 @@ out:
  * some may be submitted already: the caller must terminate the channel.
  * Called with zcdev_dc.lock held.
  */
-static int zcdev_dma_issue(struct zcdev_xfer *x)
+static noinline int zcdev_dma_issue(struct zcdev_xfer *x)
 {
 	struct dma_chan *chan = zcdev_dc.chan;
 	unsigned int i;
@@ -217,6 +218,9 @@ err:
 	spin_unlock_irq(&zcdev_dc.queue_lock);
 	return -ENOMEM;
 }
+
+/* fail_function may make it fail: the fault-injection tests do. */
+ALLOW_ERROR_INJECTION(zcdev_dma_issue, ERRNO);
 
 typedef bool (*zcdev_xfer_match_t)(const struct zcdev_xfer *x,
 				   const void *key);

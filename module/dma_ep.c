@@ -7,6 +7,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/error-injection.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
 #include <linux/sched/mm.h>
@@ -53,9 +54,10 @@ static int zcdev_dma_end_buf(struct zcdev_xfer *x, struct zcdev_dma_end *end,
 	return 0;
 }
 
-static int zcdev_dma_end_user(struct zcdev_xfer *x, struct zcdev_dma_end *end,
-			      const struct zcdev_dma_ep *ep, u64 len,
-			      bool is_dst)
+static noinline int zcdev_dma_end_user(struct zcdev_xfer *x,
+				       struct zcdev_dma_end *end,
+				       const struct zcdev_dma_ep *ep, u64 len,
+				       bool is_dst)
 {
 	unsigned int gup = FOLL_LONGTERM | (is_dst ? FOLL_WRITE : 0);
 	enum dma_data_direction dir = is_dst ? DMA_FROM_DEVICE : DMA_TO_DEVICE;
@@ -125,6 +127,9 @@ static int zcdev_dma_end_user(struct zcdev_xfer *x, struct zcdev_dma_end *end,
 	end->mapped = true;
 	return 0;
 }
+
+/* fail_function may make it fail: the fault-injection tests do. */
+ALLOW_ERROR_INJECTION(zcdev_dma_end_user, ERRNO);
 
 static void zcdev_dma_end_release(struct device *dev,
 				  struct zcdev_dma_end *end)

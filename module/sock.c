@@ -17,6 +17,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/bvec.h>
+#include <linux/error-injection.h>
 #include <linux/file.h>
 #include <linux/in.h>
 #include <linux/module.h>
@@ -201,8 +202,9 @@ static void zcdev_send_unreserve(struct zcdev_file *zf)
 	spin_unlock_irq(&zf->send_lock);
 }
 
-static int zcdev_send_msg(struct socket *sock, struct zcdev_send_ctx *ctx,
-			  const struct zcdev_send *arg)
+static noinline int zcdev_send_msg(struct socket *sock,
+				   struct zcdev_send_ctx *ctx,
+				   const struct zcdev_send *arg)
 {
 	struct msghdr msg = {};
 	struct bio_vec *bv;
@@ -233,6 +235,9 @@ static int zcdev_send_msg(struct socket *sock, struct zcdev_send_ctx *ctx,
 	kvfree(bv);
 	return ret;
 }
+
+/* fail_function may make it fail: the fault-injection tests do. */
+ALLOW_ERROR_INJECTION(zcdev_send_msg, ERRNO);
 
 int zcdev_send(struct zcdev_file *zf, struct zcdev_send *arg)
 {

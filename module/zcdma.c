@@ -55,6 +55,7 @@
 #include <linux/module.h>
 #include <linux/overflow.h>
 #include <linux/platform_device.h>
+#include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/seq_file.h>
 #include <linux/sizes.h>
@@ -699,6 +700,14 @@ out:
 	spin_unlock_irqrestore(&zc->lock, flags);
 	if (state)
 		state->residue = residue;
+	/*
+	 * Unlike hardware, this engine needs a CPU to make progress. A client
+	 * that busy-polls for completion (dma_sync_wait()) on every CPU of a
+	 * kernel without forced preemption would keep the worker off them
+	 * all; offer the CPU whenever the caller may sleep.
+	 */
+	if (status == DMA_IN_PROGRESS && preemptible() && !rcu_preempt_depth())
+		cond_resched();
 	return status;
 }
 
