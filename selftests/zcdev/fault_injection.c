@@ -1,0 +1,322 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Allocation and mapping failures, injected: every operation must succeed
+ * or fail with a clean errno, the module must keep working once the
+ * injection stops, and (checked by the VM harness after the run) nothing
+ * may leak (kmemleak) and the module must unload.
+ *
+ * Needs a kernel with fault injection (make check-debug's); elsewhere the
+ * tests SKIP. fail_function targets the functions zcdev marks with
+ * ALLOW_ERROR_INJECTION; failslab and fail_page_alloc are limited to the
+ * test's own process with task-filter and /proc/self/make-it-fail.
+ */
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "zcdev_test.h"
+
+#define DEBUGFS		"/sys/kernel/debug"
+#define ITERATIONS	150
+
+static int write_str(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_TRUNC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, text, strlen(text));
+	close(fd);
+	return n < 0 ? -errno : 0;
+}
+
+static int set_attr(const char *dir, const char *name, const char *value)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), DEBUGFS "/%s/%s", dir, name);
+	return write_str(path, value);
+}
+
+static bool clean_errno(int err)
+{
+	switch (err) {
+	case ENOMEM: case ENOSPC: case EFAULT: case EIO: case EINVAL:
+	case EAGAIN: case EBUSY: case ENOBUFS: case EINTR: case ENOENT:
+	case ENXIO: case ECANCELED: case ETIMEDOUT:
+		return true;
+	default:
+		return false;
+	}
+}
+
+struct workload {
+	int fd;
+	int udp;
+	int udp_peer;
+	char *user;
+	unsigned long calls;
+	unsigned long failed;
+	char bad[160];
+};
+
+static void record(struct workload *w, const char *what, int ret)
+{
+	w->calls++;
+	if (!ret)
+		return;
+	w->failed++;
+	if (ret < 0 && clean_errno(-ret))
+		return;
+	if (!w->bad[0])
+		snprintf(w->bad, sizeof(w->bad), "%s: %d (%s)", what, ret,
+			 strerror(ret < 0 ? -ret : 0));
+}
+
+/* One pass over everything zcdev allocates or maps for. */
+static void one_round(struct workload *w, unsigned int i, bool dma)
+{
+	size_t len = 4096 * (1 + i % 16);
+	struct zcdev_alloc a;
+	char *p;
+	int ret;
+
+	ret = zc_alloc(w->fd, 1 + i % 2, len, &a);
+	record(w, "alloc", ret);
+	if (ret)
+		return;
+	p = zc_mmap(w->fd, len, MAP_SHARED, a.offset);
+	record(w, "mmap", p ? 0 : -errno);
+	if (p) {
+		memset(p, i, len);
+		munmap(p, len);
+	}
+	ret = zc_pwrite(w->fd, w->user, len, a.offset);
+	record(w, "pwrite", ret == (int)len ? 0 : ret < 0 ? ret : -EIO);
+
+	if (dma) {
+		struct zcdev_dma_seg_desc seg = {
+			.src = { .type = ZCDEV_DMA_EP_BUF, .handle = a.handle },
+			.dst = { .type = ZCDEV_DMA_EP_USER,
+				 .addr = (uintptr_t)w->user },
+			.len = len,
+		};
+		struct zcdev_dma_submit s = {
+			.size = sizeof(s), .nr_segs = 1,
+			.segs_ptr = (uintptr_t)&seg,
+		};
+		struct zcdev_dma_wait wt = {
+			.size = sizeof(wt), .timeout_ns = -1,
+		};
+
+		ret = zc_ioctl(w->fd, ZCDEV_IOC_DMA_SUBMIT, &s);
+		record(w, "dma submit", ret);
+		if (!ret) {
+			wt.id = s.id;
+			ret = zc_ioctl(w->fd, ZCDEV_IOC_DMA_WAIT, &wt);
+			record(w, "dma wait", ret);
+			if (!ret && wt.status != ZCDEV_DMA_DONE)
+				record(w, "dma status", -wt.error);
+		}
+	}
+
+	if (a.kind == ZCDEV_BUF_PAGES && w->udp >= 0) {
+		struct zcdev_send s = {
+			.size = sizeof(s), .sock_fd = w->udp,
+			.handle = a.handle, .len = 1000,
+			.flags = ZCDEV_SEND_DONTWAIT | ZCDEV_SEND_NOSIGNAL,
+		};
+		struct zcdev_send_completion c[8];
+		struct zcdev_reap r = {
+			.size = sizeof(r), .entries_ptr = (uintptr_t)c,
+			.max_entries = 8, .timeout_ns = 1000000,
+		};
+		char sink[2048];
+
+		record(w, "send", zc_ioctl(w->fd, ZCDEV_IOC_SEND, &s));
+		while (recv(w->udp_peer, sink, sizeof(sink), MSG_DONTWAIT) > 0)
+			;
+		record(w, "reap", zc_ioctl(w->fd, ZCDEV_IOC_SEND_REAP, &r));
+	}
+	record(w, "free", zc_free(w->fd, a.handle));
+}
+
+static int udp_pair(int *peer)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(a);
+	int s;
+
+	*peer = socket(AF_INET, SOCK_DGRAM, 0);
+	if (*peer < 0 || bind(*peer, (void *)&a, len) ||
+	    getsockname(*peer, (void *)&a, &len))
+		return -1;
+	s = socket(AF_INET, SOCK_DGRAM, 0);
+	if (s < 0 || connect(s, (void *)&a, len))
+		return -1;
+	return s;
+}
+
+/*
+ * Run the workload in a child that may have make-it-fail set; the child
+ * reports "calls failed bad" through a pipe.
+ */
+static int run_child(bool make_it_fail, bool dma, struct workload *out)
+{
+	int pipefd[2], status;
+	pid_t pid;
+
+	if (pipe(pipefd))
+		return -errno;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (!pid) {
+		struct workload w = { .udp = -1 };
+
+		w.user = mmap(NULL, 64 * 4096, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+		w.udp = udp_pair(&w.udp_peer);
+		w.fd = zc_open();
+		if (w.fd < 0 || w.user == MAP_FAILED)
+			_exit(2);
+		if (make_it_fail && write_str("/proc/self/make-it-fail", "1"))
+			_exit(3);
+		for (unsigned int i = 0; i < ITERATIONS; i++)
+			one_round(&w, i, dma);
+		/* Release with injection still on: its paths must cope too. */
+		close(w.fd);
+		write_str("/proc/self/make-it-fail", "0");
+		dprintf(pipefd[1], "%lu %lu %s", w.calls, w.failed, w.bad);
+		_exit(0);
+	}
+	close(pipefd[1]);
+	memset(out, 0, sizeof(*out));
+	{
+		char msg[256] = "";
+		ssize_t n = read(pipefd[0], msg, sizeof(msg) - 1);
+
+		if (n > 0)
+			sscanf(msg, "%lu %lu %159[^\n]", &out->calls,
+			       &out->failed, out->bad);
+	}
+	close(pipefd[0]);
+	if (waitpid(pid, &status, 0) != pid)
+		return -errno;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+FIXTURE(fi) {
+	bool dma;
+};
+
+FIXTURE_SETUP(fi)
+{
+	struct zcdev_info info;
+	int fd = zc_open();
+
+	if (fd < 0)
+		SKIP(return, "no %s (%s)", zc_dev_path(), strerror(-fd));
+	ASSERT_EQ(0, zc_info(fd, &info));
+	self->dma = info.features & ZCDEV_FEAT_DMA;
+	close(fd);
+}
+
+FIXTURE_TEARDOWN(fi)
+{
+	write_str(DEBUGFS "/fail_function/inject", "");
+	set_attr("failslab", "probability", "0");
+	set_attr("fail_page_alloc", "probability", "0");
+}
+
+/* After injection: everything works again, with correct data. */
+static void assert_healthy(struct __test_metadata *_metadata, bool dma)
+{
+	struct workload w;
+
+	ASSERT_EQ(0, run_child(false, dma, &w));
+	EXPECT_EQ(0, w.failed) TH_LOG("after injection: %s", w.bad);
+}
+
+static const char *const targets[] = {
+	"zcdev_alloc_pages", "zcdev_alloc_coherent", "zcdev_dma_end_user",
+	"zcdev_dma_issue", "zcdev_send_msg",
+};
+
+TEST_F(fi, fail_function_on_each_marked_function)
+{
+	char path[256];
+
+	if (access(DEBUGFS "/fail_function/inject", W_OK))
+		SKIP(return, "no fail_function (CONFIG_FAIL_FUNCTION)");
+	set_attr("fail_function", "probability", "50");
+	set_attr("fail_function", "interval", "1");
+	set_attr("fail_function", "times", "-1");
+	set_attr("fail_function", "verbose", "0");
+	set_attr("fail_function", "task-filter", "N");
+
+	for (unsigned int t = 0; t < ARRAY_SIZE(targets); t++) {
+		struct workload w;
+
+		ASSERT_EQ(0, write_str(DEBUGFS "/fail_function/inject",
+				       targets[t]))
+			TH_LOG("%s is not injectable", targets[t]);
+		snprintf(path, sizeof(path),
+			 DEBUGFS "/fail_function/%s/retval", targets[t]);
+		ASSERT_EQ(0, write_str(path, "-12"));
+
+		ASSERT_EQ(0, run_child(false, self->dma, &w));
+		EXPECT_EQ(0, w.bad[0]) TH_LOG("%s: %s", targets[t], w.bad);
+		TH_LOG("%s: %lu calls, %lu failed cleanly", targets[t],
+		       w.calls, w.failed);
+		write_str(DEBUGFS "/fail_function/inject", "");
+	}
+	assert_healthy(_metadata, self->dma);
+}
+
+static void inject_in_task(struct __test_metadata *_metadata, const char *dir,
+			   bool dma)
+{
+	struct workload w;
+
+	set_attr(dir, "probability", "10");
+	set_attr(dir, "interval", "1");
+	set_attr(dir, "times", "-1");
+	set_attr(dir, "verbose", "0");
+	set_attr(dir, "task-filter", "Y");
+	ASSERT_EQ(0, run_child(true, dma, &w));
+	set_attr(dir, "probability", "0");
+	EXPECT_EQ(0, w.bad[0]) TH_LOG("%s: %s", dir, w.bad);
+	EXPECT_GT(w.failed, 0) TH_LOG("%s: nothing failed: injection inert?",
+				      dir);
+	TH_LOG("%s: %lu calls, %lu failed cleanly", dir, w.calls, w.failed);
+}
+
+TEST_F(fi, failslab_in_this_task)
+{
+	if (access(DEBUGFS "/failslab/probability", W_OK))
+		SKIP(return, "no failslab (CONFIG_FAILSLAB)");
+	set_attr("failslab", "ignore-gfp-wait", "N");
+	inject_in_task(_metadata, "failslab", self->dma);
+	assert_healthy(_metadata, self->dma);
+}
+
+TEST_F(fi, fail_page_alloc_in_this_task)
+{
+	if (access(DEBUGFS "/fail_page_alloc/probability", W_OK))
+		SKIP(return, "no fail_page_alloc (CONFIG_FAIL_PAGE_ALLOC)");
+	/*
+	 * Order >= 1 only: every failing order-0 allocation elsewhere in the
+	 * kernel would print an allocation-failure backtrace, which the
+	 * harness rightly counts as a splat. Coherent buffers and large
+	 * arrays are high-order.
+	 */
+	set_attr("fail_page_alloc", "ignore-gfp-wait", "N");
+	set_attr("fail_page_alloc", "ignore-gfp-highmem", "N");
+	set_attr("fail_page_alloc", "min-order", "1");
+	inject_in_task(_metadata, "fail_page_alloc", self->dma);
+	assert_healthy(_metadata, self->dma);
+}
+
+TEST_HARNESS_MAIN
