@@ -31,6 +31,7 @@ help:
 	@echo "make            build module ($(KDIR)), tools and selftests"
 	@echo "make check      build, lint, boot the VM, run the selftests"
 	@echo "make run        build, boot the VM, run the demo / experiments"
+	@echo "make check-debug  the suite on a KASAN/lockdep/kmemleak debug kernel"
 	@echo "make vm         a shell in the VM with the modules loaded"
 	@echo "make KDIR=...   build the module for another kernel"
 	@echo "make clean      remove build output"
@@ -67,6 +68,11 @@ check: guest
 	@-$(HOST)/lint.sh sparse
 	@-$(HOST)/lint.sh w1
 	@$(HOST)/check.sh $(VMFLAGS)
+
+# The suite on a debug kernel (KASAN, lockdep, kmemleak, DMA-API debug, fault
+# injection); builds that kernel once into $(ZCDEV_CACHE).
+check-debug: guest
+	@$(HOST)/check-debug.sh $(VMFLAGS)
 
 run: guest
 	@$(ROOT)/qemu/run.sh $(VMFLAGS) -- demo.sh

@@ -17,8 +17,17 @@
 # as a pass, xpass and error as failures). A binary without one counts as one
 # test: exit 0 passes, 4 (KSFT_SKIP) skips, anything else, a crash or a
 # timeout fails, as does a non-zero exit whose Totals show no failure.
+# Variables the payload sets for every test (make check-debug scales the
+# fuzzer and the races up this way): /opt/zcdev/test-env, KEY=VALUE lines.
 # shellcheck shell=dash
 set -eu
+
+if [ -r /opt/zcdev/test-env ]; then
+	set -a
+	# shellcheck disable=SC1091
+	. /opt/zcdev/test-env
+	set +a
+fi
 
 base=/opt/zcdev/selftests
 work=$(mktemp -d /tmp/selftests.XXXXXX)
