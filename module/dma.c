@@ -95,7 +95,7 @@ static int zcdev_dma_acquire(void)
 	}
 	if (IS_ERR(chan)) {
 		/* With no dmaengine device at all, 6.1 says -EPROBE_DEFER. */
-		pr_info_ratelimited("no DMA_MEMCPY channel%s%s (%ld); DMA is unavailable until one is registered (e.g. modprobe zcdma)\n",
+		pr_info_once("no DMA_MEMCPY channel%s%s (%ld); DMA is unavailable until one is registered (e.g. modprobe zcdma)\n",
 				    dma_channel ? " named " : "",
 				    dma_channel ?: "", PTR_ERR(chan));
 		return -ENODEV;
@@ -104,6 +104,20 @@ static int zcdev_dma_acquire(void)
 	pr_info("DMA channel %s (%s)\n", dma_chan_name(chan),
 		dev_name(chan->device->dev));
 	return 0;
+}
+
+/*
+ * Look for a channel again if there is none yet, so an engine loaded after
+ * zcdev is found by the next INFO or ALLOC, before buffers are mapped for
+ * the stand-in device.
+ */
+void zcdev_dma_refresh(void)
+{
+	if (READ_ONCE(zcdev_dc.chan))
+		return;
+	mutex_lock(&zcdev_dc.lock);
+	zcdev_dma_acquire();
+	mutex_unlock(&zcdev_dc.lock);
 }
 
 bool zcdev_dma_available(void)

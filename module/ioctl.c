@@ -102,6 +102,7 @@ static long zcdev_ioctl_info(struct zcdev_file *zf, void __user *uarg)
 	arg.total_bytes = atomic64_read(&zcdev_total_bytes);
 	arg.features = ZCDEV_FEAT_COHERENT | ZCDEV_FEAT_PAGES;
 	arg.features |= ZCDEV_FEAT_SEND;
+	zcdev_dma_refresh();
 	if (zcdev_dma_available())
 		arg.features |= ZCDEV_FEAT_DMA;
 	return zcdev_put_arg(uarg, &arg, sizeof(arg), usize);
@@ -121,6 +122,8 @@ static long zcdev_ioctl_alloc(struct zcdev_file *zf, void __user *uarg)
 	if (arg.flags)
 		return zcdev_reject_bits("alloc flags", arg.flags);
 
+	/* Map new buffers for the channel's device if one has appeared. */
+	zcdev_dma_refresh();
 	buf = zcdev_buf_create(zf, arg.kind, arg.len);
 	if (IS_ERR(buf))
 		return PTR_ERR(buf);

@@ -125,6 +125,7 @@ int zcdev_dma_init(void);
 void zcdev_dma_exit(void);
 struct device *zcdev_dma_device(void);
 bool zcdev_dma_available(void);
+void zcdev_dma_refresh(void);
 void zcdev_dma_file_init(struct zcdev_file *zf);
 void zcdev_dma_file_release(struct zcdev_file *zf);
 __poll_t zcdev_dma_poll(struct zcdev_file *zf);

@@ -349,6 +349,10 @@ struct zcdev_dma_stats {
  * NICs without scatter-gather and checksum offload, and sockets that
  * cannot do zero-copy such as kTLS: then the data is copied at once).
  *
+ * A completion says when the stack let go of the pages, not that the peer
+ * got the bytes: data dropped by a reset connection completes too, and
+ * may say zero-copy (as with MSG_ZEROCOPY).
+ *
  * COHERENT buffers cannot be sent (EOPNOTSUPP): their tail pages have no
  * refcount, so the stack must never hold them. splice(2) and sendfile(2)
  * from /dev/zcdev move page references of PAGES buffers and copy from
