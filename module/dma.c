@@ -96,8 +96,8 @@ static int zcdev_dma_acquire(void)
 	if (IS_ERR(chan)) {
 		/* With no dmaengine device at all, 6.1 says -EPROBE_DEFER. */
 		pr_info_once("no DMA_MEMCPY channel%s%s (%ld); DMA is unavailable until one is registered (e.g. modprobe zcdma)\n",
-				    dma_channel ? " named " : "",
-				    dma_channel ?: "", PTR_ERR(chan));
+			     dma_channel ? " named " : "",
+			     dma_channel ?: "", PTR_ERR(chan));
 		return -ENODEV;
 	}
 	WRITE_ONCE(zcdev_dc.chan, chan);
