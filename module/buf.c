@@ -160,12 +160,20 @@ static noinline int zcdev_alloc_pages(struct zcdev_buf *buf)
 	if (ret)
 		goto err_pages;
 
-	ret = dma_map_sgtable(buf->dma_dev, &buf->sgt, DMA_BIDIRECTIONAL, 0);
+	/*
+	 * The CPU owns the pages between transfers and syncs explicitly, so
+	 * user ranges that map this buffer may be DMA-mapped on top of it
+	 * (dma-debug accepts overlapping mappings only with SKIP_CPU_SYNC).
+	 */
+	ret = dma_map_sgtable(buf->dma_dev, &buf->sgt, DMA_BIDIRECTIONAL,
+			      DMA_ATTR_SKIP_CPU_SYNC);
 	if (ret) {
 		pr_info_ratelimited("DMA mapping of %zu bytes for %s failed: %d\n",
 				    buf->len, dev_name(buf->dma_dev), ret);
 		goto err_sgt;
 	}
+	/* The zeroes are the CPU's writes: hand them to the device. */
+	dma_sync_sgtable_for_device(buf->dma_dev, &buf->sgt, DMA_BIDIRECTIONAL);
 	return 0;
 
 err_sgt:
@@ -187,7 +195,8 @@ static void zcdev_free_memory(struct zcdev_buf *buf)
 				  buf->dma_addr);
 		return;
 	}
-	dma_unmap_sgtable(buf->dma_dev, &buf->sgt, DMA_BIDIRECTIONAL, 0);
+	dma_unmap_sgtable(buf->dma_dev, &buf->sgt, DMA_BIDIRECTIONAL,
+			  DMA_ATTR_SKIP_CPU_SYNC);
 	sg_free_table(&buf->sgt);
 	zcdev_put_pages(buf->pages, buf->nr_pages);
 	kvfree(buf->pages);

@@ -9,31 +9,44 @@
 #include <linux/dmaengine.h>
 #include <linux/ktime.h>
 #include <linux/mm_types.h>
-#include <linux/scatterlist.h>
 #include <linux/workqueue.h>
 
 #include "zcdev.h"
 
 /**
- * struct zcdev_dma_end - one side of one segment, ready for the engine
+ * struct zcdev_dma_end - one side of one segment
  * @buf: a zcdev buffer (referenced), or NULL for user memory
  * @offset: byte offset in @buf, or the user virtual address
  * @len: bytes
- * @pages: user memory: the pinned pages
- * @nr_pages: user memory: entries in @pages
- * @sgt: user memory: @pages as a scatterlist, DMA-mapped when @mapped
- * @mapped: @sgt is DMA-mapped
+ * @is_user: user memory, pinned and mapped in the transfer's page table
  * @to_device_only: the engine only reads this side (a source)
  */
 struct zcdev_dma_end {
 	struct zcdev_buf *buf;
 	u64 offset;
 	u64 len;
-	struct page **pages;
-	unsigned long nr_pages;
-	struct sg_table sgt;
-	bool mapped;
+	bool is_user;
 	bool to_device_only;
+};
+
+/**
+ * struct zcdev_dma_upage - one page of user memory a transfer touches
+ * @uaddr: its user address, page aligned
+ * @page: the pinned page, or NULL if pinning did not get that far
+ * @dma: bus address of the page for the transfer's device
+ * @read: some source lies in it
+ * @write: some destination lies in it
+ * @mapped: @dma is valid
+ * @counted: counted among the page's writers in flight (dma_user.c)
+ */
+struct zcdev_dma_upage {
+	unsigned long uaddr;
+	struct page *page;
+	dma_addr_t dma;
+	bool read;
+	bool write;
+	bool mapped;
+	bool counted;
 };
 
 /**
@@ -66,6 +79,8 @@ enum zcdev_xfer_state {
  * @dev: device the ends are mapped for
  * @ends: 2 per segment (source, destination)
  * @nr_ends: entries in @ends that hold something to release
+ * @upages: the distinct user pages of all ends, sorted by address
+ * @nr_upages: entries in @upages
  * @runs: descriptors to submit, in order
  * @nr_runs: entries in @runs
  * @total: bytes in all runs
@@ -91,6 +106,8 @@ struct zcdev_xfer {
 	struct device *dev;
 	struct zcdev_dma_end *ends;
 	unsigned int nr_ends;
+	struct zcdev_dma_upage *upages;
+	unsigned int nr_upages;
 	struct zcdev_dma_run *runs;
 	unsigned int nr_runs;
 	u64 total;
@@ -105,6 +122,12 @@ struct zcdev_xfer {
 	bool finished;
 	struct work_struct cleanup_work;
 };
+
+/* dma_user.c */
+int zcdev_dma_user_prepare(struct zcdev_xfer *x);
+void zcdev_dma_user_release(struct zcdev_xfer *x);
+unsigned int zcdev_dma_upage_find(const struct zcdev_xfer *x,
+				  unsigned long uaddr);
 
 /* dma_ep.c */
 int zcdev_dma_build(struct zcdev_xfer *x, const struct zcdev_dma_seg_desc *segs,

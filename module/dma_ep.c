@@ -2,15 +2,13 @@
 /*
  * From the caller's segments to engine descriptors: every endpoint becomes
  * bus addresses for the channel's device (a zcdev buffer's own mapping, or
- * user memory pinned with FOLL_LONGTERM and mapped here), and each segment
+ * user memory pinned and mapped once per page by dma_user.c), and each segment
  * becomes the runs that are contiguous on both sides at once.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/error-injection.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
-#include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
 
@@ -54,17 +52,12 @@ static int zcdev_dma_end_buf(struct zcdev_xfer *x, struct zcdev_dma_end *end,
 	return 0;
 }
 
-static noinline int zcdev_dma_end_user(struct zcdev_xfer *x,
-				       struct zcdev_dma_end *end,
-				       const struct zcdev_dma_ep *ep, u64 len,
-				       bool is_dst)
+/* User memory is only checked here; dma_user.c pins and maps it. */
+static int zcdev_dma_end_user(struct zcdev_dma_end *end,
+			      const struct zcdev_dma_ep *ep, u64 len,
+			      bool is_dst)
 {
-	unsigned int gup = FOLL_LONGTERM | (is_dst ? FOLL_WRITE : 0);
-	enum dma_data_direction dir = is_dst ? DMA_FROM_DEVICE : DMA_TO_DEVICE;
-	unsigned long start = ep->addr & PAGE_MASK;
 	u64 last;
-	long pinned;
-	int ret;
 
 	if (ep->handle) {
 		pr_info_ratelimited("dma refused: user endpoint with non-zero handle\n");
@@ -76,108 +69,69 @@ static noinline int zcdev_dma_end_user(struct zcdev_xfer *x,
 				    ep->addr, len);
 		return -EFAULT;
 	}
+	end->is_user = true;
 	end->offset = ep->addr;
 	end->len = len;
 	end->to_device_only = !is_dst;
-	end->nr_pages = (PAGE_ALIGN(last) - start) >> PAGE_SHIFT;
-
-	/* Long-term pins count against RLIMIT_MEMLOCK, as io_uring's do. */
-	ret = account_locked_vm(current->mm, end->nr_pages, true);
-	if (ret) {
-		pr_info_ratelimited("dma refused: pinning %lu pages exceeds RLIMIT_MEMLOCK\n",
-				    end->nr_pages);
-		end->nr_pages = 0;
-		return ret;
-	}
-	if (!x->mm) {
-		x->mm = current->mm;
-		mmgrab(x->mm);
-	}
-	x->locked_pages += end->nr_pages;
-
-	end->pages = kvmalloc_array(end->nr_pages, sizeof(*end->pages),
-				    GFP_KERNEL_ACCOUNT);
-	if (!end->pages)
-		return -ENOMEM;
-	pinned = pin_user_pages_fast(start, end->nr_pages, gup, end->pages);
-	if (pinned != end->nr_pages) {
-		if (pinned > 0)
-			unpin_user_pages(end->pages, pinned);
-		kvfree(end->pages);
-		end->pages = NULL;
-		pr_info_ratelimited("dma refused: user range %#llx+%llu could not be pinned%s (%ld)\n",
-				    ep->addr, len,
-				    is_dst ? " for writing" : "", pinned);
-		return pinned < 0 ? pinned : -EFAULT;
-	}
-
-	ret = sg_alloc_table_from_pages_segment(&end->sgt, end->pages,
-						end->nr_pages,
-						offset_in_page(ep->addr), len,
-						dma_get_max_seg_size(x->dev),
-						GFP_KERNEL_ACCOUNT);
-	if (ret)
-		return ret;
-	ret = dma_map_sgtable(x->dev, &end->sgt, dir, 0);
-	if (ret) {
-		pr_info_ratelimited("dma refused: mapping user memory for %s failed (%d)\n",
-				    dev_name(x->dev), ret);
-		return ret;
-	}
-	end->mapped = true;
 	return 0;
-}
-
-/* fail_function may make it fail: the fault-injection tests do. */
-ALLOW_ERROR_INJECTION(zcdev_dma_end_user, ERRNO);
-
-static void zcdev_dma_end_release(struct device *dev,
-				  struct zcdev_dma_end *end)
-{
-	bool dirty = !end->to_device_only;
-
-	if (end->buf) {
-		zcdev_buf_put(end->buf);
-		return;
-	}
-	if (end->mapped)
-		dma_unmap_sgtable(dev, &end->sgt,
-				  dirty ? DMA_FROM_DEVICE : DMA_TO_DEVICE, 0);
-	if (end->sgt.sgl)
-		sg_free_table(&end->sgt);
-	if (end->pages) {
-		unpin_user_pages_dirty_lock(end->pages, end->nr_pages, dirty);
-		kvfree(end->pages);
-	}
 }
 
 /* Walks the bus addresses of one end, contiguous piece by piece. */
 struct zcdev_dma_cursor {
-	struct scatterlist *sg;
+	const struct zcdev_xfer *x;	/* user memory: its page table */
+	unsigned int upage;		/* user memory: current page */
+	struct scatterlist *sg;		/* PAGES buffer: current segment */
 	unsigned int sg_left;
-	u64 skip;
-	dma_addr_t single;
+	u64 skip;			/* bytes into the page or segment */
+	dma_addr_t single;		/* COHERENT buffer: next address */
 };
 
 static void zcdev_dma_cursor_init(struct zcdev_dma_cursor *cur,
+				  const struct zcdev_xfer *x,
 				  const struct zcdev_dma_end *end)
 {
-	const struct sg_table *sgt = end->buf ? &end->buf->sgt : &end->sgt;
-
 	memset(cur, 0, sizeof(*cur));
-	if (end->buf && end->buf->kind == ZCDEV_BUF_COHERENT) {
+	if (end->is_user) {
+		cur->x = x;
+		cur->upage = zcdev_dma_upage_find(x, end->offset);
+		cur->skip = offset_in_page(end->offset);
+	} else if (end->buf->kind == ZCDEV_BUF_COHERENT) {
 		cur->single = end->buf->dma_addr + end->offset;
-		return;
+	} else {
+		cur->sg = end->buf->sgt.sgl;
+		cur->sg_left = end->buf->sgt.nents;
+		cur->skip = end->offset;
 	}
-	cur->sg = sgt->sgl;
-	cur->sg_left = sgt->nents;
-	cur->skip = end->buf ? end->offset : 0;
+}
+
+/* User pages: bytes contiguous in bus addresses from the cursor on. */
+static u64 zcdev_dma_cursor_peek_user(struct zcdev_dma_cursor *cur,
+				      dma_addr_t *addr)
+{
+	const struct zcdev_dma_upage *u = cur->x->upages;
+	unsigned int i = cur->upage;
+	u64 n;
+
+	if (i >= cur->x->nr_upages)
+		return 0;
+	*addr = u[i].dma + cur->skip;
+	n = PAGE_SIZE - cur->skip;
+	/* Adjacent user pages that are adjacent for the device too. */
+	while (i + 1 < cur->x->nr_upages &&
+	       u[i + 1].uaddr == u[i].uaddr + PAGE_SIZE &&
+	       u[i + 1].dma == u[i].dma + PAGE_SIZE) {
+		n += PAGE_SIZE;
+		i++;
+	}
+	return n;
 }
 
 /* Bytes contiguous from the cursor on (U64_MAX: all of them), at *@addr. */
 static u64 zcdev_dma_cursor_peek(struct zcdev_dma_cursor *cur,
 				 dma_addr_t *addr)
 {
+	if (cur->x)
+		return zcdev_dma_cursor_peek_user(cur, addr);
 	if (!cur->sg) {
 		*addr = cur->single;
 		return U64_MAX;
@@ -195,14 +149,20 @@ static u64 zcdev_dma_cursor_peek(struct zcdev_dma_cursor *cur,
 
 static void zcdev_dma_cursor_advance(struct zcdev_dma_cursor *cur, u64 n)
 {
-	if (cur->sg)
+	if (cur->x) {
 		cur->skip += n;
-	else
+		cur->upage += cur->skip >> PAGE_SHIFT;
+		cur->skip = offset_in_page(cur->skip);
+	} else if (cur->sg) {
+		cur->skip += n;
+	} else {
 		cur->single += n;
+	}
 }
 
 /* Count (@runs NULL) or fill the runs of one segment; returns the count. */
-static unsigned int zcdev_dma_seg_runs(const struct zcdev_dma_end *src,
+static unsigned int zcdev_dma_seg_runs(const struct zcdev_xfer *x,
+				       const struct zcdev_dma_end *src,
 				       const struct zcdev_dma_end *dst,
 				       u64 max_run, struct zcdev_dma_run *runs)
 {
@@ -210,8 +170,8 @@ static unsigned int zcdev_dma_seg_runs(const struct zcdev_dma_end *src,
 	u64 left = src->len;
 	unsigned int n = 0;
 
-	zcdev_dma_cursor_init(&s, src);
-	zcdev_dma_cursor_init(&d, dst);
+	zcdev_dma_cursor_init(&s, x, src);
+	zcdev_dma_cursor_init(&d, x, dst);
 	while (left) {
 		dma_addr_t sa, da;
 		u64 len = min(left, max_run);
@@ -233,18 +193,14 @@ static unsigned int zcdev_dma_seg_runs(const struct zcdev_dma_end *src,
 	return n;
 }
 
-/* The pages behind an end, or NULL for coherent memory (no struct page). */
-static struct page **zcdev_dma_end_pages(const struct zcdev_dma_end *end,
-					 u64 *first_byte)
+/* The page holding the @i-th page of an end's range. */
+static struct page *zcdev_dma_end_page(const struct zcdev_xfer *x,
+				       const struct zcdev_dma_end *end,
+				       unsigned long i)
 {
-	if (!end->buf) {
-		*first_byte = offset_in_page(end->offset);
-		return end->pages;
-	}
-	if (end->buf->kind == ZCDEV_BUF_COHERENT)
-		return NULL;
-	*first_byte = offset_in_page(end->offset);
-	return end->buf->pages + (end->offset >> PAGE_SHIFT);
+	if (end->is_user)
+		return x->upages[zcdev_dma_upage_find(x, end->offset) + i].page;
+	return end->buf->pages[(end->offset >> PAGE_SHIFT) + i];
 }
 
 static int zcdev_dma_piece_cmp(const void *a, const void *b)
@@ -257,15 +213,18 @@ static int zcdev_dma_piece_cmp(const void *a, const void *b)
 }
 
 static unsigned int zcdev_dma_add_pieces(struct zcdev_dma_piece *p,
-					 struct page **pages, u64 first_byte,
-					 u64 len, bool is_dst)
+					 const struct zcdev_xfer *x,
+					 const struct zcdev_dma_end *end,
+					 bool is_dst)
 {
+	u64 first_byte = offset_in_page(end->offset);
+	u64 len = end->len;
 	unsigned int n = 0;
 
 	while (len) {
 		u32 chunk = min_t(u64, len, PAGE_SIZE - first_byte);
 
-		p[n].page = pages[n];
+		p[n].page = zcdev_dma_end_page(x, end, n);
 		p[n].first = first_byte;
 		p[n].end = first_byte + chunk;
 		p[n].is_dst = is_dst;
@@ -282,12 +241,11 @@ static unsigned int zcdev_dma_add_pieces(struct zcdev_dma_piece *p,
  * user range that maps a zcdev buffer. Coherent memory has no pages, but
  * it cannot be pinned either, so only its own buffer can overlap it.
  */
-static int zcdev_dma_overlap(const struct zcdev_dma_end *src,
+static int zcdev_dma_overlap(const struct zcdev_xfer *x,
+			     const struct zcdev_dma_end *src,
 			     const struct zcdev_dma_end *dst, bool *overlap)
 {
 	struct zcdev_dma_piece *pieces;
-	struct page **sp, **dp;
-	u64 sfirst, dfirst;
 	u32 src_end = 0, dst_end = 0;
 	struct page *cur = NULL;
 	unsigned int n, i;
@@ -298,18 +256,17 @@ static int zcdev_dma_overlap(const struct zcdev_dma_end *src,
 			   dst->offset < src->offset + src->len;
 		return 0;
 	}
-	sp = zcdev_dma_end_pages(src, &sfirst);
-	dp = zcdev_dma_end_pages(dst, &dfirst);
-	if (!sp || !dp)
+	if ((src->buf && src->buf->kind == ZCDEV_BUF_COHERENT) ||
+	    (dst->buf && dst->buf->kind == ZCDEV_BUF_COHERENT))
 		return 0;
 
-	n = DIV_ROUND_UP(sfirst + src->len, PAGE_SIZE) +
-	    DIV_ROUND_UP(dfirst + dst->len, PAGE_SIZE);
+	n = DIV_ROUND_UP(offset_in_page(src->offset) + src->len, PAGE_SIZE) +
+	    DIV_ROUND_UP(offset_in_page(dst->offset) + dst->len, PAGE_SIZE);
 	pieces = kvmalloc_array(n, sizeof(*pieces), GFP_KERNEL);
 	if (!pieces)
 		return -ENOMEM;
-	n = zcdev_dma_add_pieces(pieces, sp, sfirst, src->len, false);
-	n += zcdev_dma_add_pieces(pieces + n, dp, dfirst, dst->len, true);
+	n = zcdev_dma_add_pieces(pieces, x, src, false);
+	n += zcdev_dma_add_pieces(pieces + n, x, dst, true);
 	sort(pieces, n, sizeof(*pieces), zcdev_dma_piece_cmp, NULL);
 
 	/* Sorted by page, then start: a piece overlaps an earlier one of the
@@ -365,12 +322,13 @@ static int zcdev_dma_build_end(struct zcdev_xfer *x, struct zcdev_dma_end *end,
 	x->nr_ends++;
 	if (ep->type == ZCDEV_DMA_EP_BUF)
 		return zcdev_dma_end_buf(x, end, ep, len);
-	return zcdev_dma_end_user(x, end, ep, len, is_dst);
+	return zcdev_dma_end_user(end, ep, len, is_dst);
 }
 
 /*
- * Resolve, pin and map every end of every segment, refuse overlaps, and
- * lay out the descriptors. On error the caller undoes it with unbuild.
+ * Resolve every end of every segment, pin and map the user memory, refuse
+ * overlaps, and lay out the descriptors. On error the caller undoes it
+ * with unbuild.
  */
 int zcdev_dma_build(struct zcdev_xfer *x, const struct zcdev_dma_seg_desc *segs,
 		    unsigned int nr_segs)
@@ -383,22 +341,28 @@ int zcdev_dma_build(struct zcdev_xfer *x, const struct zcdev_dma_seg_desc *segs,
 	if (!x->ends)
 		return -ENOMEM;
 	for (i = 0; i < nr_segs; i++) {
-		struct zcdev_dma_end *src = &x->ends[2 * i];
-		struct zcdev_dma_end *dst = src + 1;
-		bool overlap;
-
 		ret = zcdev_dma_check_seg(&segs[i]);
 		if (ret)
 			return ret;
-		ret = zcdev_dma_build_end(x, src, &segs[i].src, segs[i].len,
-					  false);
+		ret = zcdev_dma_build_end(x, &x->ends[2 * i], &segs[i].src,
+					  segs[i].len, false);
 		if (ret)
 			return ret;
-		ret = zcdev_dma_build_end(x, dst, &segs[i].dst, segs[i].len,
-					  true);
+		ret = zcdev_dma_build_end(x, &x->ends[2 * i + 1], &segs[i].dst,
+					  segs[i].len, true);
 		if (ret)
 			return ret;
-		ret = zcdev_dma_overlap(src, dst, &overlap);
+		x->total += segs[i].len;
+	}
+	ret = zcdev_dma_user_prepare(x);
+	if (ret)
+		return ret;
+
+	for (i = 0; i < nr_segs; i++) {
+		bool overlap;
+
+		ret = zcdev_dma_overlap(x, &x->ends[2 * i], &x->ends[2 * i + 1],
+					&overlap);
 		if (ret)
 			return ret;
 		if (overlap) {
@@ -406,15 +370,15 @@ int zcdev_dma_build(struct zcdev_xfer *x, const struct zcdev_dma_seg_desc *segs,
 					    i);
 			return -EINVAL;
 		}
-		n += zcdev_dma_seg_runs(src, dst, max_run, NULL);
-		x->total += segs[i].len;
+		n += zcdev_dma_seg_runs(x, &x->ends[2 * i], &x->ends[2 * i + 1],
+					max_run, NULL);
 	}
 
 	x->runs = kvmalloc_array(n, sizeof(*x->runs), GFP_KERNEL_ACCOUNT);
 	if (!x->runs)
 		return -ENOMEM;
 	for (i = 0; i < nr_segs; i++)
-		x->nr_runs += zcdev_dma_seg_runs(&x->ends[2 * i],
+		x->nr_runs += zcdev_dma_seg_runs(x, &x->ends[2 * i],
 						 &x->ends[2 * i + 1], max_run,
 						 x->runs + x->nr_runs);
 	return 0;
@@ -425,13 +389,11 @@ void zcdev_dma_unbuild(struct zcdev_xfer *x)
 	unsigned int i;
 
 	for (i = 0; i < x->nr_ends; i++)
-		zcdev_dma_end_release(x->dev, &x->ends[i]);
+		if (x->ends[i].buf)
+			zcdev_buf_put(x->ends[i].buf);
+	zcdev_dma_user_release(x);
 	kvfree(x->ends);
 	kvfree(x->runs);
-	if (x->mm) {
-		account_locked_vm(x->mm, x->locked_pages, false);
-		mmdrop(x->mm);
-	}
 }
 
 /*

@@ -29,7 +29,9 @@
  *  - results: callback_result gets a struct dmaengine_result, and
  *    device_tx_status() reports DMA_ERROR for recently failed cookies and
  *    for those dropped by the last terminate_all, with residue for
- *    descriptors in flight or queued;
+ *    descriptors in flight or queued. Polled from a context that may
+ *    sleep, it yields the CPU while the cookie is in progress, because
+ *    this engine, unlike hardware, needs a CPU to get anywhere;
  *  - terminate_all drops everything queued without calling back (as
  *    provider.rst asks) and stops a running copy at the next chunk;
  *    synchronize waits until the work item, and so every callback, is done.

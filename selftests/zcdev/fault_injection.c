@@ -240,7 +240,7 @@ static void assert_healthy(struct __test_metadata *_metadata, bool dma)
 }
 
 static const char *const targets[] = {
-	"zcdev_alloc_pages", "zcdev_alloc_coherent", "zcdev_dma_end_user",
+	"zcdev_alloc_pages", "zcdev_alloc_coherent", "zcdev_dma_user_prepare",
 	"zcdev_dma_issue", "zcdev_send_msg",
 };
 
@@ -250,11 +250,11 @@ TEST_F(fi, fail_function_on_each_marked_function)
 
 	if (access(DEBUGFS "/fail_function/inject", W_OK))
 		SKIP(return, "no fail_function (CONFIG_FAIL_FUNCTION)");
-	set_attr("fail_function", "probability", "50");
-	set_attr("fail_function", "interval", "1");
-	set_attr("fail_function", "times", "-1");
-	set_attr("fail_function", "verbose", "0");
-	set_attr("fail_function", "task-filter", "N");
+	ASSERT_EQ(0, set_attr("fail_function", "probability", "50"));
+	ASSERT_EQ(0, set_attr("fail_function", "interval", "1"));
+	ASSERT_EQ(0, set_attr("fail_function", "times", "-1"));
+	ASSERT_EQ(0, set_attr("fail_function", "verbose", "0"));
+	ASSERT_EQ(0, set_attr("fail_function", "task-filter", "N"));
 
 	for (unsigned int t = 0; t < ARRAY_SIZE(targets); t++) {
 		struct workload w;
@@ -264,7 +264,8 @@ TEST_F(fi, fail_function_on_each_marked_function)
 			TH_LOG("%s is not injectable", targets[t]);
 		snprintf(path, sizeof(path),
 			 DEBUGFS "/fail_function/%s/retval", targets[t]);
-		ASSERT_EQ(0, write_str(path, "-12"));
+		/* debugfs parses it as u64: -ENOMEM in two's complement. */
+		ASSERT_EQ(0, write_str(path, "0xfffffffffffffff4"));
 
 		ASSERT_EQ(0, run_child(false, self->dma, &w));
 		EXPECT_EQ(0, w.bad[0]) TH_LOG("%s: %s", targets[t], w.bad);
@@ -280,11 +281,12 @@ static void inject_in_task(struct __test_metadata *_metadata, const char *dir,
 {
 	struct workload w;
 
-	set_attr(dir, "probability", "10");
-	set_attr(dir, "interval", "1");
-	set_attr(dir, "times", "-1");
-	set_attr(dir, "verbose", "0");
-	set_attr(dir, "task-filter", "Y");
+	/* Quiet first: a verbose injection prints a backtrace per failure. */
+	ASSERT_EQ(0, set_attr(dir, "verbose", "0"));
+	ASSERT_EQ(0, set_attr(dir, "task-filter", "Y"));
+	ASSERT_EQ(0, set_attr(dir, "interval", "1"));
+	ASSERT_EQ(0, set_attr(dir, "times", "-1"));
+	ASSERT_EQ(0, set_attr(dir, "probability", "10"));
 	ASSERT_EQ(0, run_child(true, dma, &w));
 	set_attr(dir, "probability", "0");
 	EXPECT_EQ(0, w.bad[0]) TH_LOG("%s: %s", dir, w.bad);
