@@ -295,12 +295,38 @@ static void inject_in_task(struct __test_metadata *_metadata, const char *dir,
 	TH_LOG("%s: %lu calls, %lu failed cleanly", dir, w.calls, w.failed);
 }
 
+/*
+ * Only the kmalloc caches fail: dma-debug's own GFP_ATOMIC radix-tree
+ * nodes must not, or it disables itself for the rest of the run.
+ */
+static int kmalloc_caches_failslab(const char *value)
+{
+	static const char *const sizes[] = {
+		"8", "16", "32", "64", "96", "128", "192", "256", "512",
+		"1k", "2k", "4k", "8k",
+	};
+	char path[128];
+	unsigned int i, n = 0;
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		snprintf(path, sizeof(path), "/sys/kernel/slab/kmalloc-%s/failslab",
+			 sizes[i]);
+		n += !write_str(path, value);
+	}
+	return n;
+}
+
 TEST_F(fi, failslab_in_this_task)
 {
 	if (access(DEBUGFS "/failslab/probability", W_OK))
 		SKIP(return, "no failslab (CONFIG_FAILSLAB)");
+	if (!kmalloc_caches_failslab("1"))
+		SKIP(return, "no /sys/kernel/slab/kmalloc-*/failslab to aim at");
+	ASSERT_EQ(0, set_attr("failslab", "cache-filter", "Y"));
 	set_attr("failslab", "ignore-gfp-wait", "N");
 	inject_in_task(_metadata, "failslab", self->dma);
+	kmalloc_caches_failslab("0");
+	set_attr("failslab", "cache-filter", "N");
 	assert_healthy(_metadata, self->dma);
 }
 
