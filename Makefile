@@ -55,6 +55,7 @@ selftests: deps
 guest: all
 	@rm -rf $(BUILD)/guest && mkdir -p $(BUILD)/guest/modules $(BUILD)/guest/bin
 	@cp zcdma.ko zcdev.ko $(BUILD)/guest/modules/
+	@cp "$$($(HOST)/build-dmatest.sh $(KDIR))" $(BUILD)/guest/modules/
 	@printf 'zcdma.ko\nzcdev.ko\n' >$(BUILD)/guest/modules/load-order
 	@cp $(BUILD)/bin/* $(BUILD)/guest/bin/
 	@cp -r $(BUILD)/selftests $(BUILD)/guest/selftests

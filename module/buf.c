@@ -365,14 +365,15 @@ unsigned int zcdev_buf_nr_segs(struct zcdev_buf *buf)
 }
 
 /*
- * Sync only the DMA segments the range touches. The mapping is
- * bidirectional, so the direction for the sync is too.
+ * The range is checked, but the whole streaming mapping is synced: a user
+ * range that maps this buffer may be DMA-mapped on top of it, and the DMA
+ * API (dma-debug in particular) can only match a sync to one of several
+ * overlapping mappings when it covers that mapping exactly. Syncing more
+ * than asked is always correct, and free on cache-coherent x86.
  */
 int zcdev_buf_sync(struct zcdev_buf *buf, u64 offset, u64 len, bool for_cpu)
 {
-	struct scatterlist *sg;
-	u64 end, seg_start = 0;
-	unsigned int i;
+	u64 end;
 
 	if (!len || check_add_overflow(offset, len, &end) || end > buf->len) {
 		pr_info_ratelimited("sync refused: range %llu+%llu outside the %zu-byte buffer\n",
@@ -381,29 +382,11 @@ int zcdev_buf_sync(struct zcdev_buf *buf, u64 offset, u64 len, bool for_cpu)
 	}
 	if (buf->kind == ZCDEV_BUF_COHERENT)
 		return 0;
-
-	for_each_sgtable_dma_sg(&buf->sgt, sg, i) {
-		u64 seg_len = sg_dma_len(sg);
-		u64 from = max(offset, seg_start);
-		u64 to = min(end, seg_start + seg_len);
-
-		if (from < to) {
-			if (for_cpu)
-				dma_sync_single_range_for_cpu(buf->dma_dev,
-							      sg_dma_address(sg),
-							      from - seg_start,
-							      to - from,
-							      DMA_BIDIRECTIONAL);
-			else
-				dma_sync_single_range_for_device(buf->dma_dev,
-								 sg_dma_address(sg),
-								 from - seg_start,
-								 to - from,
-								 DMA_BIDIRECTIONAL);
-		}
-		seg_start += seg_len;
-		if (seg_start >= end)
-			break;
-	}
+	if (for_cpu)
+		dma_sync_sgtable_for_cpu(buf->dma_dev, &buf->sgt,
+					 DMA_BIDIRECTIONAL);
+	else
+		dma_sync_sgtable_for_device(buf->dma_dev, &buf->sgt,
+					    DMA_BIDIRECTIONAL);
 	return 0;
 }

@@ -360,10 +360,13 @@ static long zcdev_ioctl_send(struct zcdev_file *zf, void __user *uarg)
 	if (arg.flags & ~known)
 		return zcdev_reject_bits("unknown send flags",
 					 arg.flags & ~known);
+	/* Nothing may be sent if the caller could not learn the id. */
+	ret = zcdev_put_arg(uarg, &arg, sizeof(arg), usize);
+	if (ret)
+		return ret;
 	ret = zcdev_send(zf, &arg);
 	if (ret)
 		return ret;
-	/* The completion still comes if this copy fails; id is lost then. */
 	return zcdev_put_arg(uarg, &arg, sizeof(arg), usize);
 }
 
@@ -373,6 +376,7 @@ static long zcdev_ioctl_send(struct zcdev_file *zf, void __user *uarg)
 static long zcdev_ioctl_send_reap(struct zcdev_file *zf, void __user *uarg)
 {
 	struct zcdev_send_completion *out;
+	LIST_HEAD(taken);
 	struct zcdev_reap arg;
 	u32 usize;
 	int ret;
@@ -388,21 +392,22 @@ static long zcdev_ioctl_send_reap(struct zcdev_file *zf, void __user *uarg)
 		return -EINVAL;
 	}
 	arg.max_entries = min_t(u32, arg.max_entries, ZCDEV_REAP_BATCH);
-	/* Fail on a bad pointer before taking completions off the list. */
-	if (!access_ok(u64_to_user_ptr(arg.entries_ptr),
-		       array_size(arg.max_entries, sizeof(*out))))
-		return -EFAULT;
+	/* The answer must be deliverable before completions are taken. */
+	ret = zcdev_put_arg(uarg, &arg, sizeof(arg), usize);
+	if (ret)
+		return ret;
 	out = kmalloc_array(arg.max_entries, sizeof(*out), GFP_KERNEL);
 	if (!out)
 		return -ENOMEM;
-	ret = zcdev_send_reap(zf, &arg, out);
+	ret = zcdev_send_reap(zf, &arg, out, &taken);
 	if (!ret && copy_to_user(u64_to_user_ptr(arg.entries_ptr), out,
 				 array_size(arg.nr, sizeof(*out))))
 		ret = -EFAULT;
 	kfree(out);
-	if (ret)
-		return ret;
-	return zcdev_put_arg(uarg, &arg, sizeof(arg), usize);
+	if (!ret)
+		ret = zcdev_put_arg(uarg, &arg, sizeof(arg), usize);
+	zcdev_send_reap_done(zf, &taken, ret ? arg.nr : 0, !ret);
+	return ret;
 }
 
 long zcdev_ioctl(struct file *file, unsigned int cmd, unsigned long arg)

@@ -6,10 +6,11 @@
  * MSG_ZEROCOPY, an ITER_BVEC over the buffer's pages, and our own ubuf_info
  * in msg_ubuf. The stack takes a ubuf reference per skb that holds our
  * pages and calls back on every drop, in any context; the last drop is the
- * completion. A copy anywhere (loopback, a NIC without SG and checksum
- * offload, skb_copy_ubufs) is reported by some drop and must be remembered
- * across all of them, and a send where no skb completed zero-copy at all
- * was copied too.
+ * completion. A copy at the receiver (loopback, veth: skb_copy_ubufs) is
+ * reported by some drop and must be remembered across all of them; a send
+ * where no skb completed zero-copy at all was copied too; and a device
+ * without scatter-gather or checksum offload makes skb_segment() copy
+ * silently, so the route is checked as well.
  *
  * Each send holds the buffer (so its pages outlive ZCDEV_IOC_FREE, munmap
  * and close) and the module (so rmmod is refused) until its completion.
@@ -29,6 +30,7 @@
 #include <linux/slab.h>
 #include <linux/socket.h>
 #include <linux/uio.h>
+#include <net/dst.h>
 #include <net/sock.h>
 
 #include <linux/zcdev.h>
@@ -179,6 +181,25 @@ static struct bio_vec *zcdev_send_bvecs(struct zcdev_buf *buf, u64 offset,
 	return bv;
 }
 
+/*
+ * Does the route's device make the stack copy without saying so? 6.1 lets
+ * TCP build zero-copy skbs for any device (software GSO adds SG to the
+ * socket's route caps), and skb_segment() then copies the frags into
+ * linear skbs for a device without scatter-gather or checksum offload,
+ * never reporting it through the ubuf callback.
+ */
+static bool zcdev_route_copies(struct sock *sk)
+{
+	struct dst_entry *dst = sk_dst_get(sk);
+	netdev_features_t f;
+
+	if (!dst)
+		return false;
+	f = dst->dev->features;
+	dst_release(dst);
+	return !(f & NETIF_F_SG) || !(f & NETIF_F_CSUM_MASK);
+}
+
 static int zcdev_send_reserve(struct zcdev_file *zf)
 {
 	int ret = 0;
@@ -233,6 +254,8 @@ static noinline int zcdev_send_msg(struct socket *sock,
 
 	ret = sock_sendmsg(sock, &msg);
 	kvfree(bv);
+	if (ret > 0 && zcdev_route_copies(sock->sk))
+		WRITE_ONCE(ctx->zc_copied, true);
 	return ret;
 }
 
@@ -331,11 +354,13 @@ static bool zcdev_send_any_done(struct zcdev_file *zf)
 	return READ_ONCE(zf->nr_sends_done);
 }
 
+/*
+ * Take up to max_entries completions into @out and onto @taken; the caller
+ * copies them out and then calls zcdev_send_reap_done().
+ */
 int zcdev_send_reap(struct zcdev_file *zf, struct zcdev_reap *arg,
-		    struct zcdev_send_completion *out)
+		    struct zcdev_send_completion *out, struct list_head *taken)
 {
-	struct zcdev_send_ctx *ctx, *tmp;
-	LIST_HEAD(done);
 	long ret = 0;
 
 	if (arg->timeout_ns < 0)
@@ -348,13 +373,30 @@ int zcdev_send_reap(struct zcdev_file *zf, struct zcdev_reap *arg,
 		return ret;
 
 	spin_lock_irq(&zf->send_lock);
-	arg->nr = zcdev_send_take(zf, out, arg->max_entries, &done);
+	arg->nr = zcdev_send_take(zf, out, arg->max_entries, taken);
 	arg->pending = zf->nr_sends_pending;
 	spin_unlock_irq(&zf->send_lock);
-
-	list_for_each_entry_safe(ctx, tmp, &done, node)
-		zcdev_send_ctx_free(ctx);
 	return 0;
+}
+
+/*
+ * Completions userspace got are forgotten; ones it could not be given
+ * (a bad pointer) go back to the head of the queue, so none is lost.
+ */
+void zcdev_send_reap_done(struct zcdev_file *zf, struct list_head *taken,
+			  unsigned int nr, bool delivered)
+{
+	struct zcdev_send_ctx *ctx, *tmp;
+
+	if (!delivered) {
+		spin_lock_irq(&zf->send_lock);
+		list_splice(taken, &zf->sends_done);
+		zf->nr_sends_done += nr;
+		spin_unlock_irq(&zf->send_lock);
+		return;
+	}
+	list_for_each_entry_safe(ctx, tmp, taken, node)
+		zcdev_send_ctx_free(ctx);
 }
 
 __poll_t zcdev_sock_poll(struct zcdev_file *zf)

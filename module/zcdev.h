@@ -163,7 +163,9 @@ void zcdev_sock_file_release(struct zcdev_file *zf);
 __poll_t zcdev_sock_poll(struct zcdev_file *zf);
 int zcdev_send(struct zcdev_file *zf, struct zcdev_send *arg);
 int zcdev_send_reap(struct zcdev_file *zf, struct zcdev_reap *arg,
-		    struct zcdev_send_completion *out);
+		    struct zcdev_send_completion *out, struct list_head *taken);
+void zcdev_send_reap_done(struct zcdev_file *zf, struct list_head *taken,
+			  unsigned int nr, bool delivered);
 
 /* splice.c */
 ssize_t zcdev_splice_read(struct file *in, loff_t *ppos,

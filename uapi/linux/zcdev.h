@@ -168,8 +168,9 @@ struct zcdev_query {
  * @offset: first byte of the range, relative to the buffer
  * @len: bytes; @offset + @len must not pass the buffer's end (else EINVAL)
  *
- * A no-op for coherent buffers; for ZCDEV_BUF_PAGES it syncs the streaming
- * mapping of every DMA segment the range touches.
+ * A no-op for coherent buffers; for ZCDEV_BUF_PAGES it syncs the buffer's
+ * whole streaming mapping (the range is checked; syncing more is correct,
+ * and the only way the DMA API can tell overlapping mappings apart).
  */
 struct zcdev_sync {
 	__u32 size;
