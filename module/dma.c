@@ -47,6 +47,8 @@ MODULE_PARM_DESC(dma_queue_depth, "DMA transfers one file may have unreaped (def
  * @queue: transfers ON_ENGINE, in submission order
  * @last_end: when the engine last finished a transfer
  * @recover_work: ends transfers a descriptor error left half done
+ * @end_seq: how many transfers have ended, so ZCDEV_DMA_WAIT_ANY can reap
+ *	in the order they ended
  * @stats: counters for ZCDEV_IOC_DMA_STATS
  * @lat_sum_ns: sum of latencies of @stats.transfers, for the mean
  */
@@ -58,6 +60,7 @@ struct zcdev_dma_chan {
 	struct list_head queue;
 	ktime_t last_end;
 	struct work_struct recover_work;
+	u64 end_seq;
 	struct zcdev_dma_stats stats;
 	u64 lat_sum_ns;
 };
@@ -135,6 +138,7 @@ static void zcdev_dma_end(struct zcdev_xfer *x, u32 status, int error)
 	struct zcdev_dma_stats *st = &zcdev_dc.stats;
 
 	x->state = ZCDEV_XFER_ENDED;
+	WRITE_ONCE(x->end_seq, ++zcdev_dc.end_seq);
 	x->status = status;
 	x->error = error;
 	x->engine_ns = ktime_to_ns(ktime_sub(now, head));
@@ -422,15 +426,21 @@ static struct zcdev_xfer *zcdev_dma_find(struct zcdev_file *zf, u64 id)
 	return NULL;
 }
 
-/* Called with zf->xfer_lock held. */
+/*
+ * The transfer that ended first among those not reaped, once its cleanup
+ * is done (NULL until then). Called with zf->xfer_lock held.
+ */
 static struct zcdev_xfer *zcdev_dma_find_finished(struct zcdev_file *zf)
 {
-	struct zcdev_xfer *x;
+	struct zcdev_xfer *x, *first = NULL;
 
-	list_for_each_entry(x, &zf->xfers, file_node)
-		if (x->finished)
-			return x;
-	return NULL;
+	list_for_each_entry(x, &zf->xfers, file_node) {
+		u64 seq = READ_ONCE(x->end_seq);
+
+		if (seq && (!first || seq < READ_ONCE(first->end_seq)))
+			first = x;
+	}
+	return first && first->finished ? first : NULL;
 }
 
 /*

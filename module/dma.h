@@ -92,6 +92,7 @@ enum zcdev_xfer_state {
  * @status: final ZCDEV_DMA_* status, once ENDED
  * @error: final negative errno, once ENDED
  * @engine_ns: time at the head of the engine's queue, once ENDED
+ * @end_seq: order in which it ended among all transfers (0: not yet)
  * @finished: cleanup done, may be reaped (owner's xfer_lock)
  * @cleanup_work: unmaps, unpins and releases in process context
  */
@@ -119,6 +120,7 @@ struct zcdev_xfer {
 	u32 status;
 	int error;
 	u64 engine_ns;
+	u64 end_seq;
 	bool finished;
 	struct work_struct cleanup_work;
 };

@@ -299,6 +299,10 @@ static long zcdev_ioctl_dma_wait(struct zcdev_file *zf, void __user *uarg)
 	if (arg.flags & ~known)
 		return zcdev_reject_bits("unknown dma wait flags",
 					 arg.flags & ~known);
+	/* Reaping forgets the transfer: only if the answer can be delivered. */
+	ret = zcdev_put_arg(uarg, &arg, sizeof(arg), usize);
+	if (ret)
+		return ret;
 	ret = zcdev_dma_wait(zf, &arg);
 	if (ret)
 		return ret;

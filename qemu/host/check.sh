@@ -17,7 +17,9 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$here/../.." && pwd)
-log=$ROOT/build/vm/last.log
+# Per run: two checks at once must not read each other's console.
+mkdir -p "$ROOT/build/vm"
+log=$(mktemp "$ROOT/build/vm/check.XXXXXX.log")
 lint=$ROOT/build/lint-results
 
 work=$(mktemp -d)
