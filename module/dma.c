@@ -532,16 +532,35 @@ int zcdev_dma_cancel(struct zcdev_file *zf, u64 id, bool all, u32 *cancelled)
 			      cancelled);
 }
 
+/* Sleep until something may be reapable: 1 woken, 0 timed out, <0 signal. */
+static long zcdev_dma_sleep(struct zcdev_file *zf, u64 id, bool any,
+			    s64 timeout_ns, u64 deadline)
+{
+	u64 now = ktime_get_ns();
+	long left;
+
+	if (timeout_ns < 0)
+		return wait_event_interruptible(zf->wq,
+						zcdev_dma_ready(zf, id, any)) ?: 1;
+	if (now >= deadline)
+		return 0;
+	left = wait_event_interruptible_timeout(zf->wq,
+						zcdev_dma_ready(zf, id, any),
+						nsecs_to_jiffies(deadline - now));
+	return left < 0 ? left : !!left;
+}
+
 int zcdev_dma_wait(struct zcdev_file *zf, struct zcdev_dma_wait *arg)
 {
 	bool any = arg->flags & ZCDEV_DMA_WAIT_ANY;
+	u64 deadline = ktime_get_ns() + max_t(s64, arg->timeout_ns, 0);
 	u64 id = arg->id;
-	long left;
+	long woke;
 	int ret;
 
 	if (!zcdev_dma_available())
 		return -ENODEV;
-	do {
+	for (;;) {
 		ret = zcdev_dma_ready(zf, id, any);
 		if (ret < 0) {
 			pr_info_ratelimited("dma wait refused: no transfer %s%llu\n",
@@ -549,25 +568,17 @@ int zcdev_dma_wait(struct zcdev_file *zf, struct zcdev_dma_wait *arg)
 					    any ? 0 : id);
 			return ret;
 		}
-		if (ret)
-			goto reap;
+		/* Another waiter may win the race to reap: then wait on. */
+		if (ret && zcdev_dma_reap(zf, id, any, arg) != -EAGAIN)
+			return 0;
 		if (!arg->timeout_ns)
 			return -EAGAIN;
-		if (arg->timeout_ns < 0) {
-			ret = wait_event_interruptible(zf->wq,
-						       zcdev_dma_ready(zf, id, any));
-			if (ret)
-				return ret;
-		} else {
-			left = wait_event_interruptible_timeout(zf->wq,
-								zcdev_dma_ready(zf, id, any),
-								nsecs_to_jiffies(arg->timeout_ns));
-			if (left < 0)
-				return left;
-			if (!left)
-				break;
-		}
-	} while (1);
+		woke = zcdev_dma_sleep(zf, id, any, arg->timeout_ns, deadline);
+		if (woke < 0)
+			return woke;
+		if (!woke)
+			break;
+	}
 
 	/* Timed out. */
 	if (any || (arg->flags & ZCDEV_DMA_WAIT_NOTERM))
@@ -578,8 +589,7 @@ int zcdev_dma_wait(struct zcdev_file *zf, struct zcdev_dma_wait *arg)
 		return ret;
 	/* Ended now or just before: either way its cleanup is queued. */
 	wait_event(zf->wq, zcdev_dma_ready(zf, id, false));
-reap:
-	ret = zcdev_dma_reap(zf, id, any, arg);
+	ret = zcdev_dma_reap(zf, id, false, arg);
 	/* Another thread reaped it first. */
 	return ret == -EAGAIN ? -ENOENT : ret;
 }

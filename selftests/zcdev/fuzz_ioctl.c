@@ -591,7 +591,7 @@ FIXTURE_SETUP(fuzz)
 	int fd = zc_open();
 
 	if (fd < 0)
-		SKIP(return, "no %s (%s)", zc_dev_path(), strerror(-fd));
+		ZC_SETUP_SKIP("no %s (%s)", zc_dev_path(), strerror(-fd));
 	close(fd);
 }
 

@@ -67,9 +67,9 @@ FIXTURE_SETUP(priv)
 	struct stat st;
 
 	if (getuid() != 0)
-		SKIP(return, "needs root to set the stage");
+		ZC_SETUP_SKIP("needs root to set the stage");
 	if (stat(zc_dev_path(), &st))
-		SKIP(return, "no %s", zc_dev_path());
+		ZC_SETUP_SKIP("no %s", zc_dev_path());
 	self->have_dev = true;
 	self->mode = st.st_mode & 07777;
 }

@@ -78,7 +78,7 @@ FIXTURE_SETUP(race)
 	int fd = zc_open();
 
 	if (fd < 0)
-		SKIP(return, "no %s (%s)", zc_dev_path(), strerror(-fd));
+		ZC_SETUP_SKIP("no %s (%s)", zc_dev_path(), strerror(-fd));
 	ASSERT_EQ(0, zc_info(fd, &info));
 	self->have_dma = info.features & ZCDEV_FEAT_DMA;
 	close(fd);
