@@ -33,7 +33,17 @@ options:
   --modules-dir DIR      needs the matching lib/modules/<release> DIR
   --append ARGS        more kernel command line (e.g. kmemleak=on)
   --qemu-arg ARG       one more QEMU argument (repeatable; e.g. -s for gdb)
-  --net MODE           guest network topology (qemu/host/net.sh; default none)
+  --net MODE           guest network topology (default none; qemu/host/net.sh):
+                       none  no NIC
+                       nic   eth0 (root netns) and eth1 (guest netns "peer")
+                             joined outside the guest by vnet_hdr taps on a
+                             bridge in a host netns of the run's own: true
+                             zero-copy send; needs root and /dev/net/tun,
+                             else falls back to hub with a warning
+                       hub   the same NICs on a QEMU hub: no offloads, so
+                             zero-copy sends report copied
+                       CMD gets ZCDEV_NET, ZCDEV_PEER_NS, ZCDEV_PEER_NETNS,
+                       ZCDEV_ADDR4/6 and ZCDEV_PEER4/6 (qemu/README.md)
   --log FILE           console log (default build/vm/last.log)
   -h, --help           this text
 
@@ -43,6 +53,7 @@ environment:
   ZCDEV_EXTRA_KMODS    more stock modules to load, e.g. "dummy bridge"
   ZCDEV_ACCEL          kvm, tcg or auto (default: KVM when the CPU has it)
   ZCDEV_CACHE          cache dir (default ~/.cache/zcdev)
+  ZCDEV_NET_FORCE_HUB  1: --net nic acts as if taps could not be made (hub)
 
 exit status:
   n     CMD's exit status        124  timeout
@@ -114,22 +125,26 @@ if [[ -n $share ]]; then
 	qemu_args+=(-fsdev "local,id=zcshare,path=${share//,/,,},security_model=none"
 		-device "virtio-9p-pci,fsdev=zcshare,mount_tag=zcshare")
 fi
-run_opts+=(--net "$net")
 
 # shellcheck source=qemu/host/net.sh
 . "$host/net.sh"
 mkdir -p "$ROOT/build/vm" "$(dirname "$log")"
 work=$(mktemp -d "$ROOT/build/vm/run.XXXXXX")
+# bash runs the EXIT trap on INT, TERM and HUP too: the host netns of
+# --net nic goes on every way out but SIGKILL (net.sh sweeps those later).
 # shellcheck disable=SC2317 # called by the trap
 cleanup() { net_teardown; rm -rf "$work"; }
 trap cleanup EXIT
+# Before the per-run archive: the guest must hear the topology it really
+# gets (nic may fall back to hub).
+net_setup "$net" || exit 2
+run_opts+=(--net "$NET_MODE")
 
 base=$("$host/initramfs-base.sh" "$moddir")
 "$host/initramfs-run.sh" "$work/run.cpio" "${run_opts[@]}" -- "$@"
 # The kernel unpacks concatenated archives in order, later files winning.
 cat "$base" "$work/run.cpio" >"$work/initrd"
 image=$("$host/kernel-image.sh" "$kernel")
-net_setup "$net" || exit 2
 
 # oops=panic: an oops ends the run at once (with -no-reboot and panic=-1
 # QEMU exits) instead of leaving a half-dead kernel to hang until the time

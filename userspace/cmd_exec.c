@@ -23,7 +23,7 @@
 
 static const char help[] =
 "usage: zcctl exec --kind coherent|pages --size SIZE [--fill SEED]\n"
-"                  [--verify SEED] -- CMD [ARGS...]\n"
+"                  [--verify SEED] [--at-buffer] -- CMD [ARGS...]\n"
 "\n"
 "Allocate a buffer, optionally fill it with the test pattern of SEED, run\n"
 "CMD with the device file that owns the buffer as fd 3, then optionally\n"
@@ -32,13 +32,16 @@ static const char help[] =
 "\n"
 "CMD's environment:\n"
 "  ZCDEV_FD=3         the device file; it starts at file position 0\n"
+"                     (--at-buffer: at ZCDEV_OFFSET)\n"
 "  ZCDEV_OFFSET=N     the buffer's first byte in that file (decimal)\n"
 "  ZCDEV_LEN=N        the buffer's length (page-rounded, decimal)\n"
 "  ZCDEV_HANDLE=N     the buffer's handle; ZCDEV_KIND=coherent|pages\n"
 "\n"
 "fd 3 is one open file shared with zcctl: its position moves with every\n"
 "read or write, and busybox dd's seek=/skip= are relative to it (SEEK_CUR).\n"
-"Run one dd per 'sh -c', or use absolute offsets only from position 0:\n"
+"Buffers do not start at position 0 (reads there fail with ENXIO), so\n"
+"tools that cannot seek (cat) need --at-buffer; dd seeks by itself, once\n"
+"per 'sh -c':\n"
 "\n"
 "  zcctl exec --kind pages --size 1M -- sh -c \\\n"
 "    'dd if=/dev/urandom bs=4096 count=256 seek=$((ZCDEV_OFFSET/4096)) >&3'\n"
@@ -46,12 +49,14 @@ static const char help[] =
 "    'zcctl pattern --seed 7 --size 1M | dd bs=4096 seek=$((ZCDEV_OFFSET/4096)) >&3'\n"
 "  zcctl exec --kind coherent --size 64K --fill 7 -- sh -c \\\n"
 "    'dd bs=4096 count=16 skip=$((ZCDEV_OFFSET/4096)) <&3 | zcctl pattern --check --seed 7 --size 64K'\n"
+"  zcctl exec --kind pages --size 64K --at-buffer -- sh -c 'cat file >&3'\n"
 "\n"
 "  -k, --kind KIND     coherent or pages\n"
 "  -s, --size SIZE     bytes; K, M, G suffixes (K = 1024)\n"
 "  -f, --fill SEED     before CMD, write the pattern of SEED through a mapping\n"
 "  -v, --verify SEED   after CMD succeeds, check the pattern of SEED in the\n"
-"                      first SIZE bytes\n";
+"                      first SIZE bytes\n"
+"  -a, --at-buffer     start fd 3 at the buffer's first byte, not at 0\n";
 
 #define CHILD_FD	3
 
@@ -60,6 +65,7 @@ struct exec_opts {
 	uint64_t size;
 	uint64_t fill_seed, verify_seed;
 	int fill, verify;
+	int at_buffer;
 	char **cmd;
 };
 
@@ -70,13 +76,14 @@ static int parse(int argc, char **argv, struct exec_opts *o)
 		{ "size", required_argument, NULL, 's' },
 		{ "fill", required_argument, NULL, 'f' },
 		{ "verify", required_argument, NULL, 'v' },
+		{ "at-buffer", no_argument, NULL, 'a' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c, ret, have_kind = 0, have_size = 0;
 
 	/* "+": stop at CMD, so its own options are not taken for ours. */
-	while ((c = getopt_long(argc, argv, "+:k:s:f:v:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:k:s:f:v:ah", opts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
 			if ((ret = zcctl_opt_kind("exec", optarg, &o->kind)))
@@ -98,6 +105,9 @@ static int parse(int argc, char **argv, struct exec_opts *o)
 						 &o->verify_seed)))
 				return ret;
 			o->verify = 1;
+			break;
+		case 'a':
+			o->at_buffer = 1;
 			break;
 		case 'h':
 			fputs(help, stdout);
@@ -157,7 +167,7 @@ static void setenv_u64(const char *name, uint64_t v)
 
 /* In the child: put the device file at fd 3, inheritable, and exec. */
 static void __attribute__((noreturn)) run_child(int fd, const struct zc_buf *b,
-						char **cmd)
+						int at_buffer, char **cmd)
 {
 	if (fd != CHILD_FD) {
 		if (dup2(fd, CHILD_FD) < 0)
@@ -166,6 +176,8 @@ static void __attribute__((noreturn)) run_child(int fd, const struct zc_buf *b,
 		/* dup2() onto itself would leave O_CLOEXEC set. */
 		goto fail;
 	}
+	if (at_buffer && lseek(CHILD_FD, (off_t)b->offset, SEEK_SET) < 0)
+		goto fail;
 	setenv_u64("ZCDEV_FD", CHILD_FD);
 	setenv_u64("ZCDEV_OFFSET", b->offset);
 	setenv_u64("ZCDEV_LEN", b->len);
@@ -180,23 +192,33 @@ fail:
 }
 
 /* Returns the child's exit status in the shell's encoding, or -1. */
-static int run(int fd, const struct zc_buf *b, char **cmd)
+static int run(int fd, const struct zc_buf *b, int at_buffer, char **cmd)
 {
 	struct sigaction ign = { .sa_handler = SIG_IGN }, old_int, old_quit;
 	int status, ret;
 	pid_t pid;
 
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		zcctl_error("exec", -errno, "fork: %s", strerror(errno));
-		return -1;
-	}
-	if (pid == 0)
-		run_child(fd, b, cmd);
-	/* Like system(): ^C is for the child; we stay to report and clean up. */
+	/*
+	 * Like system(): ^C is for the child; we stay to report and clean up.
+	 * Ignored before fork() so no ^C can slip in between; the child gets
+	 * back whatever we were started with.
+	 */
 	sigaction(SIGINT, &ign, &old_int);
 	sigaction(SIGQUIT, &ign, &old_quit);
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		sigaction(SIGINT, &old_int, NULL);
+		sigaction(SIGQUIT, &old_quit, NULL);
+		run_child(fd, b, at_buffer, cmd);
+	}
+	if (pid < 0) {
+		ret = -errno;
+		sigaction(SIGINT, &old_int, NULL);
+		sigaction(SIGQUIT, &old_quit, NULL);
+		zcctl_error("exec", ret, "fork: %s", strerror(-ret));
+		return -1;
+	}
 	while ((ret = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
 		;
 	sigaction(SIGINT, &old_int, NULL);
@@ -242,8 +264,11 @@ int cmd_exec(int argc, char **argv)
 		PRIu64 " (ZCDEV_OFFSET), ZCDEV_LEN %" PRIu64 "%s\n", CHILD_FD,
 		zc_kind_name(b.kind), b.handle, zc_fmt_size(b.len, s, sizeof(s)),
 		b.offset, b.len, o.fill ? ", filled" : "");
+	if (o.at_buffer)
+		fprintf(stderr, "zcctl: exec: fd %d starts at the buffer (position %"
+			PRIu64 ")\n", CHILD_FD, b.offset);
 
-	status = run(fd, &b, o.cmd);
+	status = run(fd, &b, o.at_buffer, o.cmd);
 	if (status < 0) {
 		close(fd);
 		return ZCCTL_FAIL;

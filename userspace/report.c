@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "zcctl.h"
 
@@ -172,6 +173,135 @@ void zcctl_buf_error(const char *where, int err, const char *op, uint32_t handle
 		return;
 	}
 	zcctl_error(where, err, "%s (handle %u): %s", op, handle, strerror(-err));
+}
+
+void zcctl_dma_error(const char *where, int err, const char *op)
+{
+	struct rlimit rl;
+
+	switch (-err) {
+	case ENODEV:
+		zcctl_error(where, err, "%s: no DMA_MEMCPY channel: load zcdma.ko "
+			    "(the software engine) or a hardware driver, then "
+			    "reload zcdev", op);
+		return;
+	case EXDEV:
+		zcctl_error(where, err, "%s: a buffer was mapped for another "
+			    "device than the DMA channel's (allocated before the "
+			    "channel appeared); allocate it again", op);
+		return;
+	case ENOMEM:
+		if (!getrlimit(RLIMIT_MEMLOCK, &rl) && rl.rlim_cur != RLIM_INFINITY) {
+			zcctl_error(where, err, "%s: out of memory, or the pinned "
+				    "user memory is over RLIMIT_MEMLOCK (ulimit -l: "
+				    "%llu KiB; CAP_IPC_LOCK is exempt); raise it or "
+				    "use buffer endpoints", op,
+				    (unsigned long long)rl.rlim_cur / 1024);
+			return;
+		}
+		break;
+	case EBUSY:
+		zcctl_error(where, err, "%s: this file has dma_queue_depth "
+			    "transfers unreaped (a module parameter)", op);
+		return;
+	case EFAULT:
+		zcctl_error(where, err, "%s: a user range is not mapped (or not "
+			    "writable for a destination), or cannot be pinned", op);
+		return;
+	case EINVAL:
+		zcctl_error(where, err, "%s: the module refused a segment (range "
+			    "outside a buffer, overlap, zero length, over "
+			    "max_buf_bytes): dmesg says which", op);
+		return;
+	case ENOENT:
+		zcctl_error(where, err, "%s: no such buffer handle or transfer id "
+			    "in this file", op);
+		return;
+	case ENOTTY:
+		zcctl_error(where, err, "%s: %s is not a zcdev device, or its "
+			    "module predates DMA", op, zc_dev_path());
+		return;
+	}
+	zcctl_error(where, err, "%s: %s", op, strerror(-err));
+}
+
+void zcctl_send_error(const char *where, int err, const char *op,
+		      const char *peer, uint64_t done)
+{
+	switch (-err) {
+	case EPIPE:
+	case ECONNRESET:
+		zcctl_error(where, err, "%s: %s closed the connection after %"
+			    PRIu64 " bytes", op, peer, done);
+		return;
+	case EAGAIN:
+		zcctl_error(where, err, "%s: the socket took nothing for --timeout "
+			    "after %" PRIu64 " bytes: has %s stopped reading?", op,
+			    done, peer);
+		return;
+	case ECONNREFUSED:
+		zcctl_error(where, err, "%s: %s refused after %" PRIu64 " bytes "
+			    "(for UDP: nothing listens there, port unreachable)",
+			    op, peer, done);
+		return;
+	case EMSGSIZE:
+		zcctl_error(where, err, "%s: datagram too large: one UDP datagram "
+			    "holds at most 65507 bytes (IPv6: 65527), and --more "
+			    "joins chunks into one; lower --chunk or drop --more",
+			    op);
+		return;
+	case EPROTONOSUPPORT:
+		zcctl_error(where, err, "%s: the module sends only on TCP or UDP "
+			    "over IPv4/IPv6", op);
+		return;
+	case EOPNOTSUPP:
+		zcctl_error(where, err, "%s: coherent buffers cannot be sent "
+			    "(their tail pages have no refcount)", op);
+		return;
+	case EBUSY:
+		zcctl_error(where, err, "%s: send_queue_depth sends of this file "
+			    "are in flight or unreaped (a module parameter)", op);
+		return;
+	case ENOTTY:
+		zcctl_error(where, err, "%s: %s is not a zcdev device, or its "
+			    "module predates ZCDEV_IOC_SEND", op, zc_dev_path());
+		return;
+	}
+	zcctl_error(where, err, "%s to %s after %" PRIu64 " bytes: %s", op, peer,
+		    done, strerror(-err));
+}
+
+void zcctl_sock_error(const char *where, int err, const char *op,
+		      const char *addr)
+{
+	switch (-err) {
+	case EADDRINUSE:
+		zcctl_error(where, err, "%s %s: the port is in use (another "
+			    "receiver still running?)", op, addr);
+		return;
+	case EADDRNOTAVAIL:
+		zcctl_error(where, err, "%s %s: no interface of this host (or "
+			    "network namespace) has that address", op, addr);
+		return;
+	case ECONNREFUSED:
+		zcctl_error(where, err, "%s %s: nothing listens there (start "
+			    "'zcctl recv' first, or give --wait more time)", op,
+			    addr);
+		return;
+	case ENETUNREACH:
+	case EHOSTUNREACH:
+		zcctl_error(where, err, "%s %s: no route there (is the interface "
+			    "up and addressed?)", op, addr);
+		return;
+	case EAFNOSUPPORT:
+		zcctl_error(where, err, "%s %s: this kernel has the address "
+			    "family disabled", op, addr);
+		return;
+	case ETIMEDOUT:
+		zcctl_error(where, err, "%s %s: timed out", op, addr);
+		return;
+	}
+	zcctl_error(where, err, "%s %s: %s", op, addr, strerror(-err));
 }
 
 void zcctl_mismatch(const char *where, const void *base, uint64_t base_off,

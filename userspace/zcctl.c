@@ -1,25 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * zcctl - poke /dev/zcdev from a shell: limits, a guided demo, buffers
- * handed to ordinary tools. One file per subcommand (cmd_*.c); this one
- * only dispatches.
+ * handed to ordinary tools, DMA transfers, zero-copy sends and their
+ * receiver. One file per subcommand (cmd_*.c); this one only dispatches.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "zcctl.h"
 
-/*
- * Later stages add their subcommands here ("dma": run a dmaengine copy
- * between buffers, "send": zero-copy socket send with completions); the
- * order is the order of "zcctl --help".
- */
+/* The order is the order of "zcctl --help". */
 static const struct zcctl_cmd cmds[] = {
 	{ "info", cmd_info, "module ABI version, limits, bytes in use, features" },
 	{ "demo", cmd_demo, "allocate, map, fill, read, write, sync, free: step by step" },
 	{ "exec", cmd_exec, "run a command with a buffer's device fd as fd 3" },
 	{ "alloc", cmd_alloc, "allocate buffers, describe them, free them (probe limits)" },
 	{ "pattern", cmd_pattern, "write or check the test pattern on stdout/stdin" },
+	{ "dma", cmd_dma, "one dmaengine transfer between buffers and user memory, verified" },
+	{ "send", cmd_send, "zero-copy send of a buffer to a socket, with its completions" },
+	{ "recv", cmd_recv, "receive what 'send' sends and check it against the pattern" },
 };
 
 #define NR_CMDS (sizeof(cmds) / sizeof(cmds[0]))

@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "libzc.h"
@@ -40,6 +41,9 @@ int cmd_alloc(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_exec(int argc, char **argv);
 int cmd_pattern(int argc, char **argv);
+int cmd_dma(int argc, char **argv);
+int cmd_send(int argc, char **argv);
+int cmd_recv(int argc, char **argv);
 
 /* report.c */
 
@@ -64,6 +68,21 @@ void zcctl_mismatch(const char *where, const void *base, uint64_t base_off,
 		    uint64_t bad, uint64_t seed);
 
 /*
+ * Reports a failed DMA ioctl (@op: "submit", "wait", "cancel", "stats"):
+ * no channel, a buffer mapped for another device, RLIMIT_MEMLOCK, ...
+ */
+void zcctl_dma_error(const char *where, int err, const char *op);
+/*
+ * Reports a failed ZCDEV_IOC_SEND (or sendfile, @op says which) to @peer
+ * ("127.0.0.1:5000") after @done bytes went out.
+ */
+void zcctl_send_error(const char *where, int err, const char *op,
+		      const char *peer, uint64_t done);
+/* Reports a failed socket(), bind(), listen(), connect(), accept() (@op). */
+void zcctl_sock_error(const char *where, int err, const char *op,
+		      const char *addr);
+
+/*
  * For getopt_long() returning '?' or ':' (optstring starts with "+:"):
  * names the offending argument; returns ZCCTL_USAGE.
  */
@@ -74,6 +93,42 @@ int zcctl_opt_size(const char *where, const char *opt, const char *arg,
 int zcctl_opt_u64(const char *where, const char *opt, const char *arg,
 		  uint64_t *out);
 int zcctl_opt_kind(const char *where, const char *arg, uint32_t *kind);
+
+/* net.c: what --sock names and how addresses are written (send, recv). */
+
+/**
+ * struct zcctl_proto - one --sock choice
+ * @name: "tcp", "udp", "tcp6", "udp6"
+ * @family: AF_INET or AF_INET6
+ * @type: SOCK_STREAM or SOCK_DGRAM
+ */
+struct zcctl_proto {
+	const char *name;
+	int family;
+	int type;
+};
+
+int zcctl_opt_sock(const char *where, const char *arg,
+		   const struct zcctl_proto **proto);
+/*
+ * "ADDR:PORT" (IPv6: "[ADDR]:PORT"), numeric only, of @proto's family.
+ * With @listen also "PORT" (any address) and port 0 (the kernel picks).
+ * 0 or ZCCTL_USAGE.
+ */
+int zcctl_opt_addr(const char *where, const char *opt, const char *arg,
+		   const struct zcctl_proto *proto, int listen,
+		   struct sockaddr_storage *ss, socklen_t *len);
+/* "127.0.0.1:5000", "[::1]:5000". Returns @out. */
+char *zcctl_fmt_addr(const struct sockaddr *sa, char *out, size_t outlen);
+#define ZCCTL_ADDR_LEN		64
+/* Largest UDP payload of one datagram: 65507 (IPv4), 65527 (IPv6). */
+uint64_t zcctl_udp_max_payload(int family);
+
+/* Decimal megabytes (10^6 bytes) per second, as dmatest and iperf count. */
+static inline double zcctl_mb_per_s(uint64_t bytes, uint64_t ns)
+{
+	return ns ? (double)bytes * 1e3 / (double)ns : 0;
+}
 
 static inline uint64_t zcctl_now_us(void)
 {

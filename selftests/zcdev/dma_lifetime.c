@@ -428,11 +428,6 @@ TEST_F(life, munmap_and_free_pages_mapping_used_as_user_dst_is_safe)
 }
 
 /*
- * Many transfers in flight may write disjoint bytes of one user page (a
- * completion array, say): the header allows it (EBUSY is only for
- * dma_queue_depth), and every one of them lands.
- */
-/*
  * At most six transfers in flight may write one page (the DMA API does not
  * support more overlapping device-writable mappings): the seventh is
  * EBUSY, and the six all land.

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "libzc.h"
@@ -115,6 +116,128 @@ int zc_sync(int fd, uint32_t handle, uint32_t flags, uint64_t off, uint64_t len)
 	};
 
 	return zc_ioctl(fd, ZCDEV_IOC_SYNC, &s);
+}
+
+int zc_dma_submit(int fd, const struct zcdev_dma_seg_desc *segs,
+		  uint32_t nr_segs, uint64_t user_data, uint64_t *id)
+{
+	struct zcdev_dma_submit s = {
+		.size = sizeof(s),
+		.nr_segs = nr_segs,
+		.segs_ptr = (uintptr_t)segs,
+		.user_data = user_data,
+	};
+	int ret = zc_ioctl(fd, ZCDEV_IOC_DMA_SUBMIT, &s);
+
+	if (ret)
+		return ret;
+	*id = s.id;
+	return 0;
+}
+
+static int64_t zc_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/*
+ * For the waiting ioctls, whose EINTR means "nothing happened": repeat
+ * with the time that is left, so a signal neither ends the wait early nor
+ * makes it longer. *@timeout_ns is the ioctl's field, updated in place.
+ */
+static int zc_ioctl_timed(int fd, unsigned long cmd, void *arg,
+			  __s64 *timeout_ns)
+{
+	int64_t deadline = *timeout_ns > 0 ? zc_now_ns() + *timeout_ns : 0;
+	int ret;
+
+	for (;;) {
+		ret = ioctl(fd, cmd, arg);
+		if (ret == 0)
+			return 0;
+		if (errno != EINTR)
+			return -errno;
+		if (deadline) {
+			int64_t left = deadline - zc_now_ns();
+
+			/* 1 ns, not 0: 0 would poll and change the answer. */
+			*timeout_ns = left > 0 ? left : 1;
+		}
+	}
+}
+
+int zc_dma_wait(int fd, uint64_t id, uint32_t flags, int64_t timeout_ns,
+		struct zcdev_dma_wait *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->size = sizeof(*out);
+	out->flags = flags;
+	out->id = id;
+	out->timeout_ns = timeout_ns;
+	return zc_ioctl_timed(fd, ZCDEV_IOC_DMA_WAIT, out, &out->timeout_ns);
+}
+
+int zc_dma_cancel(int fd, uint64_t id, uint32_t flags, uint32_t *cancelled)
+{
+	struct zcdev_dma_cancel c = {
+		.size = sizeof(c),
+		.flags = flags,
+		.id = id,
+	};
+	int ret = zc_ioctl(fd, ZCDEV_IOC_DMA_CANCEL, &c);
+
+	if (!ret && cancelled)
+		*cancelled = c.cancelled;
+	return ret;
+}
+
+int zc_dma_stats(int fd, struct zcdev_dma_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->size = sizeof(*st);
+	return zc_ioctl(fd, ZCDEV_IOC_DMA_STATS, st);
+}
+
+ssize_t zc_send(int fd, int sock_fd, uint32_t handle, uint64_t off,
+		uint64_t len, uint32_t flags, uint64_t user_data, uint64_t *id)
+{
+	struct zcdev_send s = {
+		.size = sizeof(s),
+		.flags = flags,
+		.sock_fd = sock_fd,
+		.handle = handle,
+		.offset = off,
+		.len = len,
+		.user_data = user_data,
+	};
+	/* EINTR from SEND means nothing was sent: repeating is safe. */
+	int ret = zc_ioctl(fd, ZCDEV_IOC_SEND, &s);
+
+	if (ret)
+		return ret;
+	*id = s.id;
+	return (ssize_t)s.bytes;
+}
+
+int zc_send_reap(int fd, struct zcdev_send_completion *c, uint32_t max,
+		 int64_t timeout_ns, uint64_t *pending)
+{
+	struct zcdev_reap r = {
+		.size = sizeof(r),
+		.entries_ptr = (uintptr_t)c,
+		.max_entries = max,
+		.timeout_ns = timeout_ns,
+	};
+	int ret = zc_ioctl_timed(fd, ZCDEV_IOC_SEND_REAP, &r, &r.timeout_ns);
+
+	if (ret)
+		return ret;
+	if (pending)
+		*pending = r.pending;
+	return (int)r.nr;
 }
 
 static uint64_t zc_page_size(void)

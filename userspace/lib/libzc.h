@@ -75,6 +75,50 @@ int zc_unmap(void *addr, uint64_t len);
 ssize_t zc_pread_full(int fd, void *dst, size_t len, uint64_t file_off);
 ssize_t zc_pwrite_full(int fd, const void *src, size_t len, uint64_t file_off);
 
+/* ---- DMA (libzc.c): ZCDEV_IOC_DMA_*, see the uapi header ---- */
+
+/*
+ * Starts one transfer of @nr_segs segments (1 .. ZCDEV_DMA_MAX_SEGS) and
+ * returns at once; *@id receives its id for zc_dma_wait()/zc_dma_cancel().
+ */
+int zc_dma_submit(int fd, const struct zcdev_dma_seg_desc *segs,
+		  uint32_t nr_segs, uint64_t user_data, uint64_t *id);
+/*
+ * Waits for transfer @id (any with ZCDEV_DMA_WAIT_ANY) and reaps it into
+ * *@out (status, error, bytes, engine_ns, user_data, id). @timeout_ns: 0
+ * polls (-EAGAIN while it runs), negative waits forever, positive at most
+ * that long (then the module ends it as ZCDEV_DMA_TIMEDOUT, which is a
+ * successful wait; -ETIMEDOUT only with ZCDEV_DMA_WAIT_NOTERM). A signal
+ * does not end the wait: it goes on for the time that is left.
+ */
+int zc_dma_wait(int fd, uint64_t id, uint32_t flags, int64_t timeout_ns,
+		struct zcdev_dma_wait *out);
+/* Stops @id (or all with ZCDEV_DMA_CANCEL_ALL); *@cancelled (may be NULL) counts them. */
+int zc_dma_cancel(int fd, uint64_t id, uint32_t flags, uint32_t *cancelled);
+/* Module-wide counters of the channel in use; -ENODEV without one. */
+int zc_dma_stats(int fd, struct zcdev_dma_stats *st);
+
+/* ---- zero-copy send (libzc.c): ZCDEV_IOC_SEND, ZCDEV_IOC_SEND_REAP ---- */
+
+/*
+ * Sends [@off, @off + @len) of PAGES buffer @handle (buffer offsets) to
+ * the connected socket @sock_fd with @flags (ZCDEV_SEND_*). Returns the
+ * bytes the socket accepted (short like send(2)) and sets *@id: exactly one
+ * completion will carry it. On -errno nothing was sent and no completion
+ * follows.
+ */
+ssize_t zc_send(int fd, int sock_fd, uint32_t handle, uint64_t off,
+		uint64_t len, uint32_t flags, uint64_t user_data, uint64_t *id);
+/*
+ * Collects up to @max completions into @c, oldest first; returns how many
+ * (0 is possible with a @timeout_ns >= 0). @timeout_ns: 0 returns at once,
+ * negative waits for at least one, positive at most that long; a signal
+ * does not end the wait early. *@pending (may be NULL) receives the number
+ * of sends not yet completed.
+ */
+int zc_send_reap(int fd, struct zcdev_send_completion *c, uint32_t max,
+		 int64_t timeout_ns, uint64_t *pending);
+
 /* ---- parsing and formatting shared by the tools (parse.c) ---- */
 
 /*
@@ -91,6 +135,8 @@ const char *zc_kind_name(uint32_t kind);
 /* "4 MiB", "12 KiB", "1000 bytes": exact, never rounded. Returns @out. */
 char *zc_fmt_size(uint64_t bytes, char *out, size_t outlen);
 #define ZC_FMT_SIZE_LEN		32
+/* ZCDEV_DMA_DONE.. -> "DONE", "ERROR", "TIMEDOUT", "CANCELLED"; 0 "RUNNING". */
+const char *zc_dma_status_name(uint32_t status);
 /* "EFBIG" for EFBIG (sign ignored); "E<n>" for errnos it does not know. */
 const char *zc_errname(int err);
 

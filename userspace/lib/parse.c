@@ -128,6 +128,23 @@ char *zc_fmt_size(uint64_t bytes, char *out, size_t outlen)
 	return out;
 }
 
+const char *zc_dma_status_name(uint32_t status)
+{
+	switch (status) {
+	case 0:
+		return "RUNNING";
+	case ZCDEV_DMA_DONE:
+		return "DONE";
+	case ZCDEV_DMA_ERROR:
+		return "ERROR";
+	case ZCDEV_DMA_TIMEDOUT:
+		return "TIMEDOUT";
+	case ZCDEV_DMA_CANCELLED:
+		return "CANCELLED";
+	}
+	return "UNKNOWN";
+}
+
 /* The errnos a zcdev tool can meet; the rest print as E<n>. */
 #define E(x) [x] = #x
 static const char *const errnames[] = {
@@ -140,6 +157,8 @@ static const char *const errnames[] = {
 	E(EPROTONOSUPPORT), E(EOPNOTSUPP), E(EADDRINUSE), E(ECONNREFUSED),
 	E(ECONNRESET), E(ENOTCONN), E(ETIMEDOUT), E(EALREADY), E(EINPROGRESS),
 	E(ECANCELED), E(EHOSTUNREACH), E(ENETUNREACH), E(ENOBUFS),
+	E(ENOTSOCK), E(EDESTADDRREQ), E(EAFNOSUPPORT), E(EADDRNOTAVAIL),
+	E(ENETDOWN), E(ECONNABORTED), E(EISCONN), E(EHOSTDOWN),
 };
 #undef E
 

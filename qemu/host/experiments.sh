@@ -1,0 +1,117 @@
+#!/bin/bash
+# make run: zcbench's default experiment set on this host (native: real
+# timings) and in the VM (QEMU, stock Debian 6.1, --net nic, a virtio-blk
+# scratch disk: emulated timings, exact copy counts), then one report of
+# both: tables, VM vs native ratios, the claims with computed verdicts,
+# JSON lines and a chart in results/.
+#
+#   qemu/host/experiments.sh [--help] [--no-native] [--no-vm] [--reps N]
+#                            [--results DIR] [-- EXTRA zcbench run OPTIONS]
+#
+# Expects `make guest` to have built and staged everything (make run does).
+# Exit status: 0; 1 if any method moved wrong data or the report failed;
+# the VM harness's status (qemu/run.sh --help) if the VM run failed.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+bin=$root/build/bin
+results=$root/results
+native=1 vm=1 reps=3 native_reps=5
+extra=()
+
+usage() { sed -n '2,14s/^# \{0,1\}//p' "$0"; }
+while (($#)); do
+	case $1 in
+	--no-native) native=0; shift ;;
+	--no-vm) vm=0; shift ;;
+	--reps) reps=${2:?}; native_reps=$2; shift 2 ;;
+	--results) results=${2:?}; shift 2 ;;
+	-h | --help) usage; exit 0 ;;
+	--) shift; extra=("$@"); break ;;
+	*) echo "experiments.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
+	esac
+done
+
+say() { echo "experiments: $*" >&2; }
+[[ -x $bin/zcbench ]] || { say "no $bin/zcbench: run make guest first"; exit 2; }
+mkdir -p "$results"
+results=$(cd "$results" && pwd)
+start=$SECONDS
+rc=0
+
+# The chart is drawn on the host; gnuplot-nox is the only extra package.
+if ! command -v gnuplot >/dev/null; then
+	say "installing gnuplot-nox for the chart"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gnuplot-nox >/dev/null ||
+		say "no gnuplot: the chart will be missing"
+fi
+
+# ---- native: the same set on this host, real hardware timings ----
+if ((native)); then
+	rm -f "$results/native.jsonl"
+	# tmpfs for sources, as in the VM (/tmp there); a disk dir for storage.
+	ndir=$(mktemp -d /dev/shm/zcbench.XXXXXX 2>/dev/null || mktemp -d)
+	sdir=$(mktemp -d "$root/build/zcbench-storage.XXXXXX")
+	trap 'rm -rf "$ndir" "$sdir"' EXIT
+	say "native run ($(uname -r), $(nproc) CPUs), $native_reps repetitions"
+	nrc=0
+	ZCBENCH_WHERE=native ZCBENCH_STORAGE="host $(df --output=fstype "$sdir" | tail -1)" \
+		"$bin/zcbench" run --json "$results/native.jsonl" --dir "$ndir" \
+		--storage-dir "$sdir" --reps "$native_reps" --no-claims "${extra[@]}" \
+		>"$results/native.txt" || nrc=$?
+	((nrc == 0)) || { say "native run exited with $nrc (see $results/native.txt)"; rc=1; }
+	say "native run done after $((SECONDS - start)) s"
+fi
+
+# ---- VM: TCG, NIC pair, scratch disk ----
+if ((vm)); then
+	rm -f "$results/vm.jsonl" "$results/dma.txt"
+	disk=$root/build/vm/zcbench-disk.img
+	mkdir -p "$root/build/vm"
+	rm -f "$disk"
+	truncate -s 1G "$disk"
+	load=$(cut -d' ' -f1 /proc/loadavg)
+	say "VM run (QEMU, --net nic, 2 GiB, virtio-blk scratch disk); host load $load"
+	# Other VMs on this host slow TCG down invisibly to the guest: say so.
+	awk -v l="$load" -v c="$(nproc)" 'BEGIN { exit !(l > c) }' &&
+		say "warning: load $load on $(nproc) CPUs: VM timings will be contended"
+	vrc=0
+	# virtio_blk for the disk, crc32c for ext4 (it will not mount without).
+	ZCDEV_EXTRA_KMODS="virtio_blk crc32c_generic ${ZCDEV_EXTRA_KMODS:-}" \
+		"$root/qemu/run.sh" --net nic --mem 2048 --timeout "${ZCBENCH_VM_TIMEOUT:-780}" \
+		--share "$results" --log "$root/build/vm/experiments.log" \
+		--qemu-arg -drive --qemu-arg "file=$disk,format=raw,if=virtio,cache=none" \
+		-- "ZCBENCH_HOST_LOAD=$load zcbench-vm.sh /mnt/share --reps $reps ${extra[*]}" || vrc=$?
+	rm -f "$disk"
+	if ((vrc)); then
+		say "VM run exited with $vrc (log: build/vm/experiments.log)"
+		((vrc == 1)) && rc=1 || rc=$vrc
+	fi
+	say "VM run done after $((SECONDS - start)) s"
+fi
+
+# ---- one report of both, the chart ----
+files=()
+for f in "$results/vm.jsonl" "$results/native.jsonl"; do
+	[[ -s $f ]] && files+=("$f")
+done
+if ((${#files[@]} == 0)); then
+	say "no results"
+	exit "$((rc ? rc : 1))"
+fi
+rm -f "$results"/plot-*.dat
+"$bin/zcbench" report --plot-data "$results" "${files[@]}" | tee "$results/report.txt" ||
+	rc=$((rc ? rc : 1))
+if [[ -s $results/dma.txt ]]; then
+	printf '\n==== zcbench dma in the VM (dmatest-style, then memcpy of the same bytes) ====\n%s\n' \
+		"$(grep -E '^(dma|memcpy):' "$results/dma.txt")" | tee -a "$results/report.txt"
+fi
+if command -v gnuplot >/dev/null; then
+	gnuplot -e "dir='$results'; out='$results/zcbench.png'" \
+		"$root/userspace/bench/zcbench.gp" &&
+		say "chart: $results/zcbench.png"
+fi
+say "JSON lines: ${files[*]}; report: $results/report.txt"
+say "wall time $((SECONDS - start)) s"
+exit "$rc"

@@ -1,0 +1,545 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the zcdev DMA selftests (dma_*.c); builds on
+ * zcdev_test.h. Wrappers return 0 or -errno like the ones there.
+ *
+ * Regions: a zcdev buffer (COHERENT or PAGES, mapped MAP_SHARED for the
+ * CPU) or plain user memory, each with a shadow copy of what it must hold.
+ * Tests fill regions with a seeded pseudo-random pattern, tell the shadows
+ * what each DMA segment should copy, and then compare whole regions with
+ * their shadows: that checks the copied bytes and every byte around them
+ * (the guards) at once, and that sources were left alone.
+ *
+ * Engine knobs: the software engine zcdma has module parameters
+ * (latency_us, bandwidth_mbps, fail_every) writable at runtime. Their
+ * values at program start are saved and put back at the start of every
+ * fixture that includes this file and when the program exits, so a test
+ * killed half way does not slow down or break the ones after it.
+ */
+#ifndef ZCDEV_DMA_TEST_H
+#define ZCDEV_DMA_TEST_H
+
+#include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <time.h>
+#include <sys/resource.h>
+
+#include "zcdev_test.h"
+
+#define MiB		(1UL << 20)
+#define KiB		(1UL << 10)
+#define NSEC_PER_MSEC	1000000LL
+#define NSEC_PER_SEC	1000000000LL
+
+/* Final statuses as the type WAIT reports them in (for EXPECT_EQ). */
+#define ZC_DONE		((__u32)ZCDEV_DMA_DONE)
+#define ZC_ERROR	((__u32)ZCDEV_DMA_ERROR)
+#define ZC_TIMEDOUT	((__u32)ZCDEV_DMA_TIMEDOUT)
+#define ZC_CANCELLED	((__u32)ZCDEV_DMA_CANCELLED)
+
+/* How long a WAIT may take before the test calls it a hang. */
+#define ZC_HANG_NS	(20 * NSEC_PER_SEC)
+
+static inline __u64 zc_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
+}
+
+static inline void zc_sleep_ms(unsigned int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+/* ---- ioctl wrappers ---- */
+
+static inline struct zcdev_dma_ep zc_ep_buf(__u32 handle, __u64 offset)
+{
+	struct zcdev_dma_ep ep = {
+		.type = ZCDEV_DMA_EP_BUF,
+		.handle = handle,
+		.addr = offset,
+	};
+
+	return ep;
+}
+
+static inline struct zcdev_dma_ep zc_ep_user(const void *p)
+{
+	struct zcdev_dma_ep ep = {
+		.type = ZCDEV_DMA_EP_USER,
+		.addr = (__u64)(uintptr_t)p,
+	};
+
+	return ep;
+}
+
+static inline int zc_dma_submit(int fd, const struct zcdev_dma_seg_desc *segs,
+				__u32 nr_segs, __u64 user_data, __u64 *id)
+{
+	struct zcdev_dma_submit s = {
+		.size = sizeof(s),
+		.nr_segs = nr_segs,
+		.segs_ptr = (__u64)(uintptr_t)segs,
+		.user_data = user_data,
+	};
+	int ret = zc_ioctl(fd, ZCDEV_IOC_DMA_SUBMIT, &s);
+
+	if (id)
+		*id = ret ? 0 : s.id;
+	return ret;
+}
+
+/* One segment from @src to @dst. */
+static inline int zc_dma_submit1(int fd, struct zcdev_dma_ep src,
+				 struct zcdev_dma_ep dst, __u64 len,
+				 __u64 user_data, __u64 *id)
+{
+	struct zcdev_dma_seg_desc seg = { .src = src, .dst = dst, .len = len };
+
+	return zc_dma_submit(fd, &seg, 1, user_data, id);
+}
+
+static inline int zc_dma_wait(int fd, __u64 id, __u32 flags,
+			      __s64 timeout_ns, struct zcdev_dma_wait *w)
+{
+	struct zcdev_dma_wait tmp;
+
+	if (!w)
+		w = &tmp;
+	memset(w, 0, sizeof(*w));
+	w->size = sizeof(*w);
+	w->flags = flags;
+	w->id = id;
+	w->timeout_ns = timeout_ns;
+	return zc_ioctl(fd, ZCDEV_IOC_DMA_WAIT, w);
+}
+
+static inline int zc_dma_cancel(int fd, __u64 id, __u32 flags,
+				__u32 *cancelled)
+{
+	struct zcdev_dma_cancel c = {
+		.size = sizeof(c),
+		.flags = flags,
+		.id = id,
+	};
+	int ret = zc_ioctl(fd, ZCDEV_IOC_DMA_CANCEL, &c);
+
+	if (cancelled)
+		*cancelled = ret ? 0 : c.cancelled;
+	return ret;
+}
+
+static inline int zc_dma_stats(int fd, struct zcdev_dma_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->size = sizeof(*st);
+	return zc_ioctl(fd, ZCDEV_IOC_DMA_STATS, st);
+}
+
+/* in_flight of STATS, or ~0 on error (which the caller's checks catch). */
+static inline __u64 zc_dma_in_flight(int fd)
+{
+	struct zcdev_dma_stats st;
+
+	return zc_dma_stats(fd, &st) ? ~0ULL : st.in_flight;
+}
+
+/* SKIP unless the module holds a DMA channel. */
+#define ZC_SETUP_NEED_DMA(infop) do { \
+	if (!((infop)->features & ZCDEV_FEAT_DMA)) \
+		ZC_SETUP_SKIP("no DMA channel (INFO.features lacks ZCDEV_FEAT_DMA)"); \
+} while (0)
+
+/* ---- numbers from /proc and /sys ---- */
+
+/* Read one unsigned number from @path: 0 or -errno. */
+static inline int zc_read_ulong(const char *path, unsigned long *val)
+{
+	FILE *f = fopen(path, "re");
+	int ret = 0;
+
+	if (!f)
+		return -errno;
+	if (fscanf(f, "%lu", val) != 1)
+		ret = -EINVAL;
+	fclose(f);
+	return ret;
+}
+
+static inline int zc_write_ulong(const char *path, unsigned long val)
+{
+	char s[32];
+	int fd, len, ret = 0;
+
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	len = snprintf(s, sizeof(s), "%lu\n", val);
+	if (write(fd, s, len) != len)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* VmLck of this process in kB (pinned pages are charged there), or -1. */
+static inline long zc_vmlck_kb(void)
+{
+	char line[256];
+	long kb = -1;
+	FILE *f = fopen("/proc/self/status", "re");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmLck: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+/* ---- the software engine's knobs ---- */
+
+#define ZCDMA_PARAM_DIR	"/sys/module/zcdma/parameters/"
+
+enum zc_knob { ZC_LATENCY_US, ZC_BANDWIDTH_MBPS, ZC_FAIL_EVERY, ZC_NR_KNOBS };
+
+static const char *const zc_knob_names[ZC_NR_KNOBS] = {
+	"latency_us", "bandwidth_mbps", "fail_every",
+};
+
+static unsigned long zc_knob_saved[ZC_NR_KNOBS];
+static bool zc_knobs_present;
+
+static inline void zc_knob_path(enum zc_knob k, char *path, size_t len)
+{
+	snprintf(path, len, ZCDMA_PARAM_DIR "%s", zc_knob_names[k]);
+}
+
+static inline int zc_knob_get(enum zc_knob k, unsigned long *val)
+{
+	char path[128];
+
+	zc_knob_path(k, path, sizeof(path));
+	return zc_read_ulong(path, val);
+}
+
+static inline int zc_knob_set(enum zc_knob k, unsigned long val)
+{
+	char path[128];
+
+	zc_knob_path(k, path, sizeof(path));
+	return zc_write_ulong(path, val);
+}
+
+/* Put every knob back to its value at program start. */
+static inline void zc_knobs_restore(void)
+{
+	unsigned long cur;
+	int k;
+
+	if (!zc_knobs_present)
+		return;
+	for (k = 0; k < ZC_NR_KNOBS; k++)
+		if (!zc_knob_get(k, &cur) && cur != zc_knob_saved[k])
+			zc_knob_set(k, zc_knob_saved[k]);
+}
+
+static void __attribute__((constructor)) zc_knobs_save(void)
+{
+	int k;
+
+	for (k = 0; k < ZC_NR_KNOBS; k++)
+		if (zc_knob_get(k, &zc_knob_saved[k]))
+			return;
+	zc_knobs_present = true;
+	/* Runs in the harness's main process only: test children _exit(). */
+	atexit(zc_knobs_restore);
+}
+
+/*
+ * Is the channel zcdev uses one of zcdma's (so its knobs act on it)?
+ * 1 yes, 0 no, -errno if that cannot be told.
+ */
+static inline int zc_channel_is_zcdma(int fd)
+{
+	struct zcdev_dma_stats st;
+	char path[128], link[256];
+	const char *base;
+	ssize_t n;
+	int ret = zc_dma_stats(fd, &st);
+
+	if (ret)
+		return ret;
+	snprintf(path, sizeof(path), "/sys/class/dma/%.32s/device", st.channel);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0)
+		return -errno;
+	link[n] = '\0';
+	base = strrchr(link, '/');
+	base = base ? base + 1 : link;
+	return !strcmp(base, "zcdma");
+}
+
+/* SKIP unless the engine is zcdma and its knobs can be written. */
+#define ZC_SETUP_NEED_KNOBS(fd) do { \
+	if (!zc_knobs_present) \
+		ZC_SETUP_SKIP("no %s (zcdma not loaded)", ZCDMA_PARAM_DIR); \
+	if (zc_channel_is_zcdma(fd) != 1) \
+		ZC_SETUP_SKIP("the DMA channel is not zcdma's: its knobs do not apply"); \
+	if (zc_knob_set(ZC_LATENCY_US, zc_knob_saved[ZC_LATENCY_US])) \
+		ZC_SETUP_SKIP("cannot write %slatency_us", ZCDMA_PARAM_DIR); \
+} while (0)
+
+/* ---- seeded randomness and patterns ---- */
+
+static inline __u64 zc_splitmix(__u64 *s)
+{
+	__u64 z = (*s += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/* The seed of a randomized test: $ZCDEV_SEED, or fresh. Log it. */
+static inline __u64 zc_seed(void)
+{
+	const char *e = getenv("ZCDEV_SEED");
+	__u64 s;
+
+	if (e && *e)
+		return strtoull(e, NULL, 0);
+	s = zc_now_ns() ^ ((__u64)getpid() << 32);
+	return zc_splitmix(&s);
+}
+
+/* Uniform in [0, n); n > 0. */
+static inline __u64 zc_rand_below(__u64 *s, __u64 n)
+{
+	return zc_splitmix(s) % n;
+}
+
+/* Log-uniform length in [1, max]: as many tiny as huge ones. */
+static inline __u64 zc_rand_len(__u64 *s, __u64 max)
+{
+	unsigned int bits = 0;
+	__u64 lim;
+
+	while (bits < 63 && (1ULL << bits) < max)
+		bits++;
+	lim = 1ULL << zc_rand_below(s, bits + 1);
+	if (lim > max)
+		lim = max;
+	return 1 + zc_rand_below(s, lim);
+}
+
+/* Pseudo-random bytes from @seed; fast (a word at a time). */
+static inline void zc_rfill(void *buf, size_t len, __u64 seed)
+{
+	unsigned char *p = buf;
+	__u64 s = seed, v;
+
+	while (len >= 8) {
+		v = zc_splitmix(&s);
+		memcpy(p, &v, 8);
+		p += 8;
+		len -= 8;
+	}
+	if (len) {
+		v = zc_splitmix(&s);
+		memcpy(p, &v, len);
+	}
+}
+
+/* Index of the first byte where @a and @b differ, or -1. */
+static inline long zc_diff(const void *a, const void *b, size_t len)
+{
+	const unsigned char *x = a, *y = b;
+	size_t i, chunk;
+
+	for (i = 0; i < len; i += chunk) {
+		chunk = len - i < 4096 ? len - i : 4096;
+		if (memcmp(x + i, y + i, chunk)) {
+			while (x[i] == y[i])
+				i++;
+			return (long)i;
+		}
+	}
+	return -1;
+}
+
+/* ---- regions ---- */
+
+/**
+ * struct zc_region - memory a DMA test reads or writes
+ * @name: for messages
+ * @kind: ZCDEV_BUF_COHERENT or ZCDEV_BUF_PAGES, or 0 for user memory
+ * @handle: the buffer's handle (buffers only)
+ * @offset: the buffer's offset for mmap, pread and pwrite (buffers only)
+ * @len: usable bytes
+ * @mem: the CPU's view: the buffer's mapping, or the user memory itself
+ * @map_len: bytes mapped at @mem
+ * @shadow: what @mem must hold
+ */
+struct zc_region {
+	const char *name;
+	__u32 kind;
+	__u32 handle;
+	__u64 offset;
+	size_t len;
+	unsigned char *mem;
+	size_t map_len;
+	unsigned char *shadow;
+};
+
+#define ZC_KIND_USER	0
+
+static inline const char *zc_kind_name(__u32 kind)
+{
+	return kind == ZCDEV_BUF_COHERENT ? "coherent" :
+	       kind == ZCDEV_BUF_PAGES ? "pages" : "user";
+}
+
+/*
+ * A region of @len bytes (a multiple of the page size) of @kind; user
+ * memory is private anonymous memory. 0 or -errno.
+ */
+static inline int zc_region_init(int fd, struct zc_region *r, __u32 kind,
+				 size_t len, const char *name)
+{
+	struct zcdev_alloc a;
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	r->name = name ? name : zc_kind_name(kind);
+	r->kind = kind;
+	r->len = len;
+	r->mem = MAP_FAILED;
+	if (kind != ZC_KIND_USER) {
+		ret = zc_alloc(fd, kind, len, &a);
+		if (ret)
+			return ret;
+		r->handle = a.handle;
+		r->offset = a.offset;
+		r->map_len = a.buf_len;
+		r->mem = mmap(NULL, a.buf_len, PROT_READ | PROT_WRITE,
+			      MAP_SHARED, fd, (off_t)a.offset);
+	} else {
+		r->map_len = len;
+		r->mem = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	}
+	if (r->mem == MAP_FAILED) {
+		r->mem = NULL;
+		return -errno;
+	}
+	r->shadow = malloc(len);
+	return r->shadow ? 0 : -ENOMEM;
+}
+
+/*
+ * Like zc_region_init(), but a coherent region that finds no @len
+ * contiguous bytes (ENOMEM: memory is fragmented) halves down to
+ * @min_len before giving up; r->len says what it got.
+ */
+static inline int zc_region_init_fit(int fd, struct zc_region *r, __u32 kind,
+				     size_t len, size_t min_len,
+				     const char *name)
+{
+	int ret;
+
+	for (;;) {
+		ret = zc_region_init(fd, r, kind, len, name);
+		if (ret != -ENOMEM || kind != ZCDEV_BUF_COHERENT ||
+		    len / 2 < min_len)
+			return ret;
+		len /= 2;
+	}
+}
+
+static inline void zc_region_fini(struct zc_region *r)
+{
+	if (r->mem)
+		munmap(r->mem, r->map_len);
+	free(r->shadow);
+	r->mem = NULL;
+	r->shadow = NULL;
+}
+
+/* Fill [off, off + len) of @r with the pattern of @seed, shadow too. */
+static inline void zc_region_fill_range(struct zc_region *r, size_t off,
+					size_t len, __u64 seed)
+{
+	zc_rfill(r->mem + off, len, seed);
+	memcpy(r->shadow + off, r->mem + off, len);
+}
+
+static inline void zc_region_fill(struct zc_region *r, __u64 seed)
+{
+	zc_region_fill_range(r, 0, r->len, seed);
+}
+
+static inline struct zcdev_dma_ep zc_region_ep(const struct zc_region *r,
+					       size_t off)
+{
+	return r->kind != ZC_KIND_USER ? zc_ep_buf(r->handle, off) :
+					 zc_ep_user(r->mem + off);
+}
+
+/* Record that a segment copies @len bytes from @src+@soff to @dst+@doff. */
+static inline void zc_region_expect_copy(struct zc_region *dst, size_t doff,
+					 const struct zc_region *src,
+					 size_t soff, size_t len)
+{
+	memcpy(dst->shadow + doff, src->shadow + soff, len);
+}
+
+/* Accept whatever @r holds in [off, off + len) (a range left undefined). */
+static inline void zc_region_accept(struct zc_region *r, size_t off,
+				    size_t len)
+{
+	memcpy(r->shadow + off, r->mem + off, len);
+}
+
+/* First byte of @r that is not what its shadow says, or -1. */
+static inline long zc_region_diff(const struct zc_region *r)
+{
+	return zc_diff(r->mem, r->shadow, r->len);
+}
+
+/* Check a whole region against its shadow, saying where it differs. */
+#define ZC_EXPECT_REGION(r) do { \
+	long __i = zc_region_diff(r); \
+	EXPECT_EQ(-1, __i) \
+		TH_LOG("%s: byte %ld of %zu is 0x%02x, want 0x%02x", \
+		       (r)->name, __i, (r)->len, \
+		       __i >= 0 ? (r)->mem[__i] : 0, \
+		       __i >= 0 ? (r)->shadow[__i] : 0); \
+} while (0)
+
+/* Wait for @_id (at most ZC_HANG_NS); then expect DONE with @_bytes. */
+#define ZC_EXPECT_DONE(_fd, _id, _bytes) do { \
+	struct zcdev_dma_wait __w; \
+	int __r = zc_dma_wait((_fd), (_id), 0, ZC_HANG_NS, &__w); \
+	EXPECT_EQ(0, __r) TH_LOG("wait %llu: %s", \
+				 (unsigned long long)(_id), strerror(-__r)); \
+	if (!__r) { \
+		EXPECT_EQ(ZC_DONE, __w.status) \
+			TH_LOG("id %llu status %u error %d", \
+			       (unsigned long long)(_id), __w.status, \
+			       __w.error); \
+		EXPECT_EQ(0, __w.error); \
+		EXPECT_EQ((__u64)(_bytes), __w.bytes); \
+	} \
+} while (0)
+
+#endif /* ZCDEV_DMA_TEST_H */

@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zcbench on a tiny configuration (zcbench run --smoke): every method of
+ * every workload runs once, its data is verified, and the JSON lines are
+ * well formed and complete. A method that cannot run here (no NIC path,
+ * no O_DIRECT file system, no module) must say why; only a method that
+ * moved wrong data, or a malformed or missing result, fails.
+ *
+ * zcbench runs once (the first test) and leaves its output in $TMPDIR;
+ * the other tests read it. $ZCBENCH names the binary (default: zcbench in
+ * PATH, as in the VM); $ZCBENCH_STORAGE_DIR a file system with O_DIRECT.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+
+#define MAX_LINES	512
+#define LINE_MAX_LEN	8192
+
+static char out_json[256], out_log[256], out_rc[256];
+
+static const char *tmpdir(void)
+{
+	const char *d = getenv("TMPDIR");
+
+	return d && *d ? d : "/tmp";
+}
+
+static const char *zcbench(void)
+{
+	const char *b = getenv("ZCBENCH");
+
+	return b && *b ? b : "zcbench";
+}
+
+static void paths(void)
+{
+	snprintf(out_json, sizeof(out_json), "%s/zcbench-smoke.jsonl", tmpdir());
+	snprintf(out_log, sizeof(out_log), "%s/zcbench-smoke.log", tmpdir());
+	snprintf(out_rc, sizeof(out_rc), "%s/zcbench-smoke.rc", tmpdir());
+}
+
+/* zcbench's exit status from the first test, or -1 if it never ran. */
+static int smoke_rc(void)
+{
+	FILE *f;
+	int rc = -1;
+
+	paths();
+	f = fopen(out_rc, "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%d", &rc) != 1)
+		rc = -1;
+	fclose(f);
+	return rc;
+}
+
+/* Runs @cmd with sh -c, output to @log; returns the exit status or -1. */
+static int run_sh(const char *cmd, const char *log)
+{
+	char full[1400];
+	int st;
+
+	snprintf(full, sizeof(full), "%s >%s 2>&1", cmd, log);
+	st = system(full);
+	return st == -1 || !WIFEXITED(st) ? -1 : WEXITSTATUS(st);
+}
+
+static int read_lines(const char *file, char **lines, int max)
+{
+	FILE *f = fopen(file, "r");
+	char buf[LINE_MAX_LEN];
+	int n = 0;
+
+	if (!f)
+		return -errno;
+	while (n < max && fgets(buf, sizeof(buf), f))
+		lines[n++] = strdup(buf);
+	fclose(f);
+	return n;
+}
+
+/* "key":"value" of a flat JSON line into @out; false if absent. */
+static bool json_str(const char *line, const char *key, char *out, size_t len)
+{
+	char pat[64];
+	const char *p, *e;
+
+	snprintf(pat, sizeof(pat), "\"%s\":\"", key);
+	p = strstr(line, pat);
+	if (!p)
+		return false;
+	p += strlen(pat);
+	e = strchr(p, '"');
+	if (!e)
+		return false;
+	snprintf(out, len, "%.*s", (int)(e - p), p);
+	return true;
+}
+
+/*
+ * A strict check of the flat objects zcbench writes: {"k":v,...} where v
+ * is a string, a number, null, true or false; nothing after the '}'.
+ */
+static bool json_flat_valid(const char *s)
+{
+	const char *p = s;
+
+	if (*p++ != '{')
+		return false;
+	for (;;) {
+		if (*p++ != '"')
+			return false;
+		while (*p && *p != '"')
+			p += *p == '\\' ? 2 : 1;
+		if (*p++ != '"' || *p++ != ':')
+			return false;
+		if (*p == '"') {
+			for (p++; *p && *p != '"'; p += *p == '\\' ? 2 : 1)
+				if ((unsigned char)*p < 0x20)
+					return false;
+			if (*p++ != '"')
+				return false;
+		} else if (!strncmp(p, "null", 4) || !strncmp(p, "true", 4)) {
+			p += 4;
+		} else if (!strncmp(p, "false", 5)) {
+			p += 5;
+		} else {
+			char *end;
+
+			strtod(p, &end);
+			if (end == p)
+				return false;
+			p = end;
+		}
+		if (*p == ',') {
+			p++;
+			continue;
+		}
+		if (*p++ != '}')
+			return false;
+		while (*p == '\n' || *p == '\r')
+			p++;
+		return !*p;
+	}
+}
+
+TEST(smoke_runs_every_method_without_wrong_data)
+{
+	char cmd[768], sdir[300] = "";
+	const char *sd = getenv("ZCBENCH_STORAGE_DIR");
+	FILE *f;
+	int rc;
+
+	paths();
+	unlink(out_json);
+	unlink(out_rc);
+	if (run_sh("command -v ${ZCBENCH:-zcbench}", "/dev/null") &&
+	    access(zcbench(), X_OK))
+		SKIP(return, "no zcbench binary (set ZCBENCH)");
+	if (sd && *sd)
+		snprintf(sdir, sizeof(sdir), "--storage-dir %s", sd);
+	snprintf(cmd, sizeof(cmd), "%s run --smoke --no-claims --quiet --json %s %s",
+		 zcbench(), out_json, sdir);
+	rc = run_sh(cmd, out_log);
+	f = fopen(out_rc, "w");
+	ASSERT_NE(NULL, f);
+	fprintf(f, "%d\n", rc);
+	fclose(f);
+	/* 0: all fine; 1: some method moved wrong data or failed. */
+	if (rc) {
+		char *lines[MAX_LINES];
+		int n = read_lines(out_log, lines, MAX_LINES), i;
+
+		for (i = 0; i < n; i++)
+			if (strstr(lines[i], "fail"))
+				TH_LOG("%s", lines[i]);
+	}
+	EXPECT_EQ(0, rc);
+}
+
+TEST(smoke_json_lines_are_complete_and_valid)
+{
+	char *lines[MAX_LINES], *fields[128], name[64];
+	char cmd[300], fields_file[300];
+	int n, nf, i, j, nfields = 0;
+
+	if (smoke_rc() < 0)
+		SKIP(return, "zcbench did not run");
+	/* The schema as zcbench documents it: every field on every line. */
+	snprintf(fields_file, sizeof(fields_file), "%s/zcbench-fields", tmpdir());
+	snprintf(cmd, sizeof(cmd), "%s help json", zcbench());
+	ASSERT_EQ(0, run_sh(cmd, fields_file));
+	nf = read_lines(fields_file, fields, 128);
+	ASSERT_LT(0, nf);
+	for (i = 0; i < nf; i++) {
+		if (sscanf(fields[i], "  %63s", name) == 1 && fields[i][0] == ' ' &&
+		    fields[i][2] != ' ')
+			fields[nfields++] = strdup(name);
+	}
+	ASSERT_LT(20, nfields);
+	n = read_lines(out_json, lines, MAX_LINES);
+	ASSERT_LT(0, n) TH_LOG("no JSON lines in %s", out_json);
+	for (i = 0; i < n; i++) {
+		EXPECT_TRUE(json_flat_valid(lines[i])) TH_LOG("line %d not valid: %s", i + 1, lines[i]);
+		EXPECT_NE(NULL, strstr(lines[i], "\"schema\":\"zcbench/1\""));
+		for (j = 0; j < nfields; j++) {
+			char pat[80];
+
+			snprintf(pat, sizeof(pat), "\"%s\":", fields[j]);
+			EXPECT_NE(NULL, strstr(lines[i], pat))
+				TH_LOG("line %d lacks %s", i + 1, fields[j]);
+		}
+	}
+}
+
+TEST(smoke_every_listed_method_has_a_result)
+{
+	char *lines[MAX_LINES], *list[256], cmd[300], list_file[300];
+	char wl[64] = "", m[64], want[160];
+	int n, nl, i, j, methods = 0;
+
+	if (smoke_rc() < 0)
+		SKIP(return, "zcbench did not run");
+	snprintf(list_file, sizeof(list_file), "%s/zcbench-list", tmpdir());
+	snprintf(cmd, sizeof(cmd), "%s list", zcbench());
+	ASSERT_EQ(0, run_sh(cmd, list_file));
+	nl = read_lines(list_file, list, 256);
+	n = read_lines(out_json, lines, MAX_LINES);
+	ASSERT_LT(0, n);
+	for (i = 0; i < nl; i++) {
+		/* "workload: ..." starts a group; "  method  desc" is a method. */
+		if (!isspace((unsigned char)list[i][0])) {
+			sscanf(list[i], "%63[^:]", wl);
+			continue;
+		}
+		if (sscanf(list[i], "  %63s", m) != 1 || list[i][2] == ' ' ||
+		    !strcmp(m, "baseline"))
+			continue;
+		methods++;
+		snprintf(want, sizeof(want), "\"workload\":\"%s\",\"method\":\"%s\"", wl, m);
+		for (j = 0; j < n && !strstr(lines[j], want); j++)
+			;
+		EXPECT_LT(j, n) TH_LOG("no result for %s/%s", wl, m);
+	}
+	EXPECT_LT(25, methods);
+}
+
+TEST(smoke_results_are_verified_or_say_why_not)
+{
+	char *lines[MAX_LINES], status[32], method[64], reason[256], path[16];
+	int n, i, ok = 0, unavailable = 0;
+
+	if (smoke_rc() < 0)
+		SKIP(return, "zcbench did not run");
+	n = read_lines(out_json, lines, MAX_LINES);
+	ASSERT_LT(0, n);
+	for (i = 0; i < n; i++) {
+		ASSERT_TRUE(json_str(lines[i], "status", status, sizeof(status)));
+		json_str(lines[i], "method", method, sizeof(method));
+		json_str(lines[i], "path", path, sizeof(path));
+		json_str(lines[i], "reason", reason, sizeof(reason));
+		if (!strcmp(status, "ok")) {
+			ok++;
+			EXPECT_NE(NULL, strstr(lines[i], "\"verified\":1"))
+				TH_LOG("%s %s: ok but not verified", method, path);
+			EXPECT_EQ(NULL, strstr(lines[i], "\"mbps\":null"))
+				TH_LOG("%s %s: ok without a throughput", method, path);
+		} else if (!strcmp(status, "unavailable")) {
+			unavailable++;
+			EXPECT_NE(0, strlen(reason)) TH_LOG("%s %s: unavailable, no reason", method, path);
+			/* Not a failure: this machine lacks something. Say what. */
+			TH_LOG("unavailable here: %s %s: %s", method, path, reason);
+		} else {
+			EXPECT_STREQ("ok", status) TH_LOG("%s %s: %s", method, path, reason);
+		}
+	}
+	EXPECT_LT(0, ok);
+	TH_LOG("%d ok, %d unavailable of %d", ok, unavailable, n);
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,373 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zcbench: the one harness every method runs in.
+ *
+ * Per configuration: make the source, let the method set up (outside the
+ * clock), then
+ *   1. the counting run: kprobe copy counts on, every received byte
+ *      compared with the pattern. Tracing perturbs timing, so this run is
+ *      not timed; it is also the warm-up of what follows (caches, TCP
+ *      autotuning, page tables of the harness).
+ *   2. --reps timed runs: tracing off, checksum verification.
+ * A run whose data is wrong fails the configuration.
+ *
+ * Sender CPU is the process's CPU (RUSAGE_SELF: it includes io_uring's
+ * io-wq workers, which are threads of the process) minus the receiver
+ * threads' own (RUSAGE_THREAD). Work the kernel does elsewhere (softirq
+ * on the other CPU, zcdma's kworker) shows only in the all-CPU figure
+ * from /proc/stat, which is why that one is reported too.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "zcbench.h"
+
+struct sample {
+	double secs;
+	double s_usr, s_sys, r_usr, r_sys, all_cpu;
+	double vcsw, ivcsw, faults;
+	double syscalls;
+};
+
+static double tv_s(const struct timeval *a, const struct timeval *b)
+{
+	return (b->tv_sec - a->tv_sec) + (b->tv_usec - a->tv_usec) / 1e6;
+}
+
+/* Busy time of all CPUs, in seconds, from the first line of /proc/stat. */
+static double proc_stat_busy(void)
+{
+	unsigned long long v[8] = { 0 };
+	long hz = sysconf(_SC_CLK_TCK);
+	FILE *f = fopen("/proc/stat", "re");
+	int n;
+
+	if (!f)
+		return NAN;
+	n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu",
+		   &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]);
+	fclose(f);
+	if (n < 7 || hz <= 0)
+		return NAN;
+	/* user nice system [idle iowait] irq softirq steal */
+	return (double)(v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / hz;
+}
+
+void result_init(struct result *res, const struct zb_env *e)
+{
+	double *d;
+
+	memset(res, 0, sizeof(*res));
+	/* Every double starts as "not measured"; JSON writes null. */
+	for (d = &res->cpus; d <= &res->iops; d++)
+		*d = NAN;
+	snprintf(res->where, sizeof(res->where), "%s", e->where);
+	snprintf(res->kernel, sizeof(res->kernel), "%s", e->kernel);
+	snprintf(res->accel, sizeof(res->accel), "%s", e->accel);
+	res->cpus = e->cpus;
+	res->mem_mb = (double)e->mem_mb;
+	res->host_load = e->host_load >= 0 ? e->host_load : NAN;
+}
+
+/*
+ * Rewrite one status line in place on a terminal; on a log, or with
+ * ZCBENCH_PROGRESS=lines (the VM console is a tty that ends up in a log
+ * file), one line per configuration is enough.
+ */
+bool zb_progress_inplace(void)
+{
+	const char *p = getenv("ZCBENCH_PROGRESS");
+
+	return isatty(2) && !(p && !strcmp(p, "lines"));
+}
+
+static void progress(const struct harness_opts *o, const char *tag,
+		     const char *what, int rep, int reps)
+{
+	bool tty = zb_progress_inplace();
+
+	if (o->quiet || (rep && !tty))
+		return;
+	if (tty)
+		fprintf(stderr, "\r\033[K%s: %s", tag, what);
+	else
+		fprintf(stderr, "%s: %s", tag, what);
+	if (rep)
+		fprintf(stderr, " %d/%d", rep, reps);
+	fputs(tty ? "" : "\n", stderr);
+	fflush(stderr);
+}
+
+/* One run of the method; fills @s. Returns 0, or -errno with r->reason. */
+static int one_run(const struct harness_opts *o, struct run *r,
+		   bool counting, bool tracing, struct sample *s,
+		   struct trace_counts *tc)
+{
+	const struct method *m = r->m;
+	struct recv_stats st[ZB_MAX_RECV];
+	struct rusage ru0, ru1, th0, th1;
+	uint64_t t0, t1, end;
+	double busy0, busy1;
+	int nrcv = m->receivers, i, err, rcv_tids[ZB_MAX_RECV];
+	double r_usr = 0, r_sys = 0;
+
+	(void)o;
+	memset(&r->cnt, 0, sizeof(r->cnt));
+	memset(st, 0, sizeof(st));
+	r->counting = counting;
+	if (m->rep_setup) {
+		err = m->rep_setup(r);
+		if (err)
+			return err < 0 ? err : -EIO;
+	}
+	if (nrcv) {
+		err = net_connect(r, nrcv, counting);
+		if (err) {
+			net_finish(r, nrcv, NULL);
+			return err;
+		}
+	}
+	busy0 = proc_stat_busy();
+	getrusage(RUSAGE_SELF, &ru0);
+	getrusage(RUSAGE_THREAD, &th0);
+	if (tracing)
+		trace_start();
+	t0 = zb_now_ns();
+	err = m->xfer(r);
+	t1 = zb_now_ns();
+	if (tracing)
+		trace_mark((int)syscall(SYS_gettid));
+	end = t1;
+	if (nrcv) {
+		int ferr = net_finish(r, nrcv, st);
+
+		if (!err)
+			err = ferr;
+		for (i = 0; i < nrcv; i++) {
+			if (st[i].t_last_ns > end)
+				end = st[i].t_last_ns;
+			r_usr += tv_s(&st[i].ru0.ru_utime, &st[i].ru1.ru_utime);
+			r_sys += tv_s(&st[i].ru0.ru_stime, &st[i].ru1.ru_stime);
+			rcv_tids[i] = st[i].tid;
+		}
+	}
+	getrusage(RUSAGE_THREAD, &th1);
+	getrusage(RUSAGE_SELF, &ru1);
+	busy1 = proc_stat_busy();
+	if (tracing)
+		trace_stop((int)syscall(SYS_gettid), rcv_tids, nrcv, tc);
+	if (!err && m->verify)
+		err = m->verify(r);
+	if (err)
+		return err;
+
+	s->secs = (end - t0) / 1e9;
+	s->r_usr = r_usr;
+	s->r_sys = r_sys;
+	/*
+	 * CPU: the process minus the receivers, which keeps io-wq workers in;
+	 * never less than the sender thread's own (the receivers' windows
+	 * start a little before the sender's).
+	 */
+	s->s_usr = tv_s(&ru0.ru_utime, &ru1.ru_utime) - r_usr;
+	s->s_sys = tv_s(&ru0.ru_stime, &ru1.ru_stime) - r_sys;
+	if (s->s_usr < tv_s(&th0.ru_utime, &th1.ru_utime))
+		s->s_usr = tv_s(&th0.ru_utime, &th1.ru_utime);
+	if (s->s_sys < tv_s(&th0.ru_stime, &th1.ru_stime))
+		s->s_sys = tv_s(&th0.ru_stime, &th1.ru_stime);
+	s->all_cpu = busy1 - busy0;
+	/* Switches and faults: the sender thread's own, exactly. */
+	s->vcsw = th1.ru_nvcsw - th0.ru_nvcsw;
+	s->ivcsw = th1.ru_nivcsw - th0.ru_nivcsw;
+	s->faults = (th1.ru_minflt - th0.ru_minflt) + (th1.ru_majflt - th0.ru_majflt);
+
+	s->syscalls = r->cnt.syscalls;
+	return 0;
+}
+
+static void fill_copies(struct result *res, const struct trace_counts *tc,
+			double delivered, uint64_t umode)
+{
+	/* The method's own memcpy is known exactly, with or without tracefs. */
+	res->cp_umode = umode / delivered;
+	if (!tc->avail) {
+		snprintf(res->copies_note, sizeof(res->copies_note), "%s", tc->why);
+		return;
+	}
+	res->cp_snd_user = tc->snd_user / delivered;
+	res->cp_snd_kern = tc->snd_kern / delivered;
+	res->cp_rcv_user = tc->rcv_user / delivered;
+	res->cp_rcv_kern = tc->rcv_kern / delivered;
+	res->cp_other = tc->other / delivered;
+	res->cp_ubufs = tc->ubufs_bytes ? tc->ubufs / delivered : NAN;
+	res->cp_total = (double)(tc->snd_user + tc->snd_kern + tc->rcv_user +
+				 tc->rcv_kern + tc->other + umode +
+				 (tc->ubufs_bytes ? tc->ubufs : 0)) / delivered;
+	if (!tc->ubufs_bytes)
+		snprintf(res->copies_note, sizeof(res->copies_note),
+			 "skb_copy_ubufs: %llu calls, bytes unknown (no BTF)",
+			 (unsigned long long)tc->ubufs);
+	else
+		snprintf(res->copies_note, sizeof(res->copies_note), "%s", tc->why);
+}
+
+void harness_run(const struct harness_opts *o, const struct method *m,
+		 uint64_t size, uint64_t bufsize, const char *path,
+		 struct result *res, const char *tag)
+{
+	struct sample s[ZB_MAX_REPS];
+	double v[ZB_MAX_REPS];
+	struct trace_counts tc = { .avail = false };
+	struct run r;
+	double delivered, gib;
+	char why[200];
+	int i, n = 0, err = 0, nruns, reps = o->reps;
+	uint64_t counting_umode = 0;
+	bool tracing;
+
+	result_init(res, &o->env);
+	snprintf(res->workload, sizeof(res->workload), "%s", m->workload);
+	snprintf(res->method, sizeof(res->method), "%s", m->name);
+	snprintf(res->path, sizeof(res->path), "%s", path);
+	snprintf(res->net, sizeof(res->net), "%s", net_mode(path));
+	if (!strcmp(m->workload, "storage") && getenv("ZCBENCH_STORAGE"))
+		snprintf(res->source, sizeof(res->source), "%.30s; %.30s", m->source,
+			 getenv("ZCBENCH_STORAGE"));
+	else
+		snprintf(res->source, sizeof(res->source), "%s", m->source);
+	res->size = size;
+	res->bufsize = bufsize;
+	res->ceiling_mbps = o->ceiling;
+	if (reps > ZB_MAX_REPS - 2)
+		reps = ZB_MAX_REPS - 2;
+
+	memset(&r, 0, sizeof(r));
+	r.m = m;
+	r.size = size;
+	r.bufsize = bufsize;
+	r.path = path;
+	r.dir = o->dir;
+	r.sdir = o->sdir;
+	r.src_fd = r.dst_fd = -1;
+	for (i = 0; i < ZB_MAX_RECV; i++)
+		r.sock[i] = -1;
+
+	if ((m->needs & NEED_SOCK) && !net_path_ok(path, why, sizeof(why))) {
+		snprintf(res->status, sizeof(res->status), "unavailable");
+		snprintf(res->reason, sizeof(res->reason), "%s", why);
+		return;
+	}
+	/* Storage methods all read the same file system, direct or not. */
+	err = zb_source_file(!strcmp(m->workload, "storage") ? o->sdir : o->dir, size,
+			     r.src_path, sizeof(r.src_path), &r.seed);
+	if (err) {
+		snprintf(res->status, sizeof(res->status), "fail");
+		snprintf(res->reason, sizeof(res->reason), "source file: %s",
+			 strerror(-err));
+		return;
+	}
+	r.src_fd = open(r.src_path, O_RDONLY | O_CLOEXEC);
+	if (r.src_fd < 0) {
+		snprintf(res->status, sizeof(res->status), "fail");
+		snprintf(res->reason, sizeof(res->reason), "open %.100s: %s",
+			 r.src_path, strerror(errno));
+		return;
+	}
+	err = m->setup ? m->setup(&r) : 0;
+	if (err) {
+		snprintf(res->status, sizeof(res->status), "%s",
+			 err > 0 ? "unavailable" : "fail");
+		snprintf(res->reason, sizeof(res->reason), "%s",
+			 r.reason[0] ? r.reason : strerror(-err));
+		if (m->teardown)
+			m->teardown(&r);
+		close(r.src_fd);
+		return;
+	}
+
+	tracing = o->trace && trace_init(tc.why, sizeof(tc.why));
+	if (!o->trace)
+		snprintf(tc.why, sizeof(tc.why), "tracing off (--no-trace)");
+	nruns = o->warmup + 1 + reps;
+	for (i = 0; i < nruns && !err; i++) {
+		bool counting = i == o->warmup;
+
+		if (i < o->warmup)
+			progress(o, tag, "warm-up", i + 1, o->warmup);
+		else if (counting)
+			progress(o, tag, "counting copies, exact verify", 0, 0);
+		else
+			progress(o, tag, "rep", i - o->warmup, reps);
+		err = one_run(o, &r, counting, counting && tracing, &s[n], &tc);
+		if (counting)
+			counting_umode = r.cnt.umode_copied;
+		if (!err && i > o->warmup)
+			n++;
+	}
+	if (m->teardown)
+		m->teardown(&r);
+	close(r.src_fd);
+	if (!o->quiet && zb_progress_inplace())
+		fprintf(stderr, "\r\033[K");
+	if (err) {
+		snprintf(res->status, sizeof(res->status), "fail");
+		snprintf(res->reason, sizeof(res->reason), "%s",
+			 r.reason[0] ? r.reason : strerror(-err));
+		res->verified = 0;
+		return;
+	}
+
+	snprintf(res->status, sizeof(res->status), "ok");
+	res->verified = 1;
+	res->reps = n;
+	delivered = (double)size * (m->receivers > 1 ? m->receivers : 1) *
+		    (m->passes > 1 ? m->passes : 1);
+	gib = delivered / ZB_GiB;
+
+#define MED(field, expr) do {						\
+		for (i = 0; i < n; i++)					\
+			v[i] = (expr);					\
+		res->field = st_median(v, n);				\
+	} while (0)
+
+	for (i = 0; i < n; i++)
+		v[i] = s[i].secs > 0 ? delivered / 1e6 / s[i].secs : NAN;
+	res->mbps = st_median(v, n);
+	res->mbps_min = st_min(v, n);
+	res->mbps_max = st_max(v, n);
+	res->mbps_q1 = st_quantile(v, n, 0.25);
+	res->mbps_q3 = st_quantile(v, n, 0.75);
+	MED(secs, s[i].secs);
+	MED(snd_usr_gib, s[i].s_usr / gib);
+	MED(snd_sys_gib, s[i].s_sys / gib);
+	MED(rcv_usr_gib, m->receivers ? s[i].r_usr / gib : NAN);
+	MED(rcv_sys_gib, m->receivers ? s[i].r_sys / gib : NAN);
+	MED(sys_cpu_gib, s[i].all_cpu / gib);
+	MED(syscalls_gib, s[i].syscalls / gib);
+	/* A request is bufsize bytes, or the whole file if that is smaller. */
+	MED(syscalls_per_call, bufsize ? s[i].syscalls *
+				   (double)(bufsize < size ? bufsize : size) / delivered : NAN);
+	MED(vcsw_gib, s[i].vcsw / gib);
+	MED(ivcsw_gib, s[i].ivcsw / gib);
+	MED(faults, s[i].faults);
+	MED(faults_gib, s[i].faults / gib);
+#undef MED
+
+	fill_copies(res, &tc, delivered, counting_umode);
+	if (tc.avail)
+		res->ksyscalls_gib = tc.snd_syscalls / gib;
+	/* Completions are the same every run; the last run's are reported. */
+	if (m->zc) {
+		double tot = (double)r.cnt.zc_bytes + r.cnt.copied_bytes;
+
+		res->zc_bytes = r.cnt.zc_bytes;
+		res->copied_bytes = r.cnt.copied_bytes;
+		res->zc_share = tot > 0 ? r.cnt.zc_bytes / tot : NAN;
+	}
+}

@@ -1,0 +1,427 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * zcbench - side-by-side measurements of data-movement techniques.
+ *
+ * One harness (harness.c) runs every method the same way: set up outside
+ * the clock, one counting run (kprobe copy counts, byte-exact verification),
+ * then timed repetitions (cheap checksum verification, no tracing), and
+ * reduces them to one struct result (median and spread). Methods only move
+ * bytes; everything they share lives here.
+ */
+#ifndef ZCBENCH_H
+#define ZCBENCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+
+#include "libzc.h"
+
+#define ZB_MAX_RECV	2	/* receivers per run: fan-out has two */
+#define ZB_MAX_REPS	101
+#define ZB_KiB		1024ULL
+#define ZB_MiB		(1024ULL * 1024)
+#define ZB_GiB		(1024ULL * 1024 * 1024)
+
+/* Pattern seed of the source data; the size is mixed in so files differ. */
+#define ZB_SEED		0x7a6362656e6368ULL	/* "zcbench" */
+
+/* ---- what a method needs; unmet needs make it "unavailable" ---- */
+#define NEED_SOCK	0x01	/* a TCP connection on the run's path */
+#define NEED_ZCDEV	0x02	/* /dev/zcdev */
+#define NEED_ZC_SEND	0x04	/* the module's ZCDEV_IOC_SEND */
+#define NEED_ZC_DMA	0x08	/* the module holds a DMA channel */
+#define NEED_URING	0x10	/* io_uring_setup works */
+#define NEED_ODIRECT	0x20	/* the storage dir takes O_DIRECT */
+#define NEED_DSTFILE	0x40	/* a destination file next to the source */
+#define NEED_COLD	0x80	/* the page cache can be dropped for a file */
+
+struct run;
+
+/**
+ * struct method - one technique
+ * @name: what --method takes
+ * @workload: what --workload takes
+ * @desc: one line for --help: what moves the bytes, from where to where
+ * @source: where the payload starts, for the JSON (honest comparisons)
+ * @needs: NEED_* bits
+ * @receivers: TCP receivers (0 for workloads without sockets)
+ * @passes: times the payload is delivered per transfer (re-reads), 0 = 1
+ * @zc: the method gets completions saying zero-copy vs copied
+ * @setup: per configuration, outside the clock (may be NULL); -errno or
+ *	1 = unavailable with run->reason set
+ * @rep_setup: before each repetition, outside the clock (may be NULL)
+ * @xfer: the timed part: move run->size bytes (per receiver)
+ * @verify: after each repetition for non-socket targets (may be NULL)
+ * @teardown: undo @setup (may be NULL)
+ */
+struct method {
+	const char *name;
+	const char *workload;
+	const char *desc;
+	const char *source;
+	unsigned int needs;
+	int receivers;
+	int passes;
+	bool zc;
+	int (*setup)(struct run *r);
+	int (*rep_setup)(struct run *r);
+	int (*xfer)(struct run *r);
+	int (*verify)(struct run *r);
+	void (*teardown)(struct run *r);
+};
+
+/**
+ * struct workload - a group of methods with one baseline
+ * @name: --workload
+ * @desc: one line
+ * @baseline: the method every other one is a ratio to
+ * @sockets: runs on paths (loop, nic); others run on path "local"
+ */
+struct workload {
+	const char *name;
+	const char *desc;
+	const char *baseline;
+	bool sockets;
+};
+
+/* Bytes moved per run, for the report: delivered = size * receivers. */
+struct counters {
+	uint64_t syscalls;	/* counted by the method's own calls (sc_*) */
+	uint64_t zc_bytes;	/* completions said: sent without a copy */
+	uint64_t copied_bytes;	/* completions said: the stack copied */
+	uint64_t sends;		/* sends that asked for zero-copy */
+	uint64_t umode_copied;	/* bytes the method memcpy'd itself in user space */
+};
+
+/**
+ * struct run - one configuration (method x size x bufsize x path)
+ * @m: the method
+ * @size: bytes per receiver (file size)
+ * @bufsize: bytes per call of the methods that take a buffer size
+ * @path: "loop", "nic" or "local"
+ * @dir: where source files live (tmpfs in the VM)
+ * @sdir: storage directory (O_DIRECT capable), may equal @dir
+ * @src_fd: the source file, O_RDONLY, in the page cache unless a cold method
+ * @src_path: its name
+ * @seed: pattern seed of the source
+ * @sock: connected sockets, one per receiver (file2sock, fanout)
+ * @dst_fd: destination file (file2file, storage writes)
+ * @dst_path: its name
+ * @cnt: filled by the method during xfer
+ * @priv: the method's own state between setup and teardown
+ * @mem: the source loaded into anonymous memory (zb_mem_load), for the
+ *	methods that send from user memory
+ * @reason: why unavailable or failed
+ * @counting: this is the counting run (tracing on)
+ */
+struct run {
+	const struct method *m;
+	uint64_t size;
+	uint64_t bufsize;
+	const char *path;
+	const char *dir;
+	const char *sdir;
+	int src_fd;
+	char src_path[256];
+	uint64_t seed;
+	int sock[ZB_MAX_RECV];
+	int dst_fd;
+	char dst_path[256];
+	struct counters cnt;
+	void *priv;
+	char *mem;
+	char reason[200];
+	bool counting;
+};
+
+/* ---- result of one configuration; NaN = not measured (JSON null) ---- */
+struct result {
+	char where[8];		/* vm | native */
+	char workload[16];
+	char method[32];
+	char path[8];
+	uint64_t size;
+	uint64_t bufsize;
+	char status[12];	/* ok | fail | unavailable */
+	char reason[200];
+	char source[64];
+	char kernel[64];
+	char accel[8];		/* tcg | kvm | none (bare metal) | unknown */
+	char copies_note[96];	/* why copy counts are unavailable, or caveats */
+	char net[12];		/* loopback | nic | hub (NIC path without offloads) */
+	/* Only doubles from here to the end: result_init() sets them to NaN. */
+	double cpus;
+	double mem_mb;
+	double host_load;	/* 1-min load average of the machine that ran it */
+	double reps;
+	double mbps, mbps_min, mbps_max, mbps_q1, mbps_q3;
+	double secs;			/* median seconds of one transfer */
+	double snd_usr_gib, snd_sys_gib;	/* sender CPU seconds per GiB */
+	double rcv_usr_gib, rcv_sys_gib;	/* receivers, all together */
+	double sys_cpu_gib;		/* all CPUs, from /proc/stat */
+	double syscalls_gib;		/* counted by the harness */
+	double ksyscalls_gib;		/* counted by the kernel (sys_enter) */
+	double syscalls_per_call;	/* syscalls per bufsize-worth moved */
+	double vcsw_gib, ivcsw_gib;	/* sender context switches */
+	double faults;			/* sender page faults per transfer */
+	double faults_gib;
+	double cp_snd_user, cp_snd_kern;	/* CPU-copied bytes per byte */
+	double cp_rcv_user, cp_rcv_kern;	/* delivered, from kprobes */
+	double cp_other;		/* softirq threads, kworkers */
+	double cp_ubufs;		/* zero-copy fallback (skb_copy_ubufs) */
+	double cp_umode;		/* copied by the method itself in user space */
+	double cp_total;
+	double zc_share;		/* completions: share sent without a copy */
+	double zc_bytes, copied_bytes;
+	double ceiling_mbps;		/* in-run single-core memcpy */
+	double verified;		/* 1: every repetition verified */
+	/* dma: dmatest-style totals */
+	double tests, failures, iops;
+};
+
+/* ---- util.c: counted system calls and small helpers ---- */
+
+/*
+ * The sc_* wrappers count one system call each in @r->cnt.syscalls, so
+ * the syscall figures come from what the method really did, not from a
+ * formula. They retry EINTR and return -errno.
+ */
+ssize_t sc_read(struct run *r, int fd, void *buf, size_t len);
+ssize_t sc_pread(struct run *r, int fd, void *buf, size_t len, off_t off);
+ssize_t sc_write(struct run *r, int fd, const void *buf, size_t len);
+ssize_t sc_pwrite(struct run *r, int fd, const void *buf, size_t len, off_t off);
+/* write() until @len is gone (a stream socket may take less). */
+int sc_write_all(struct run *r, int fd, const void *buf, size_t len);
+int sc_pwrite_all(struct run *r, int fd, const void *buf, size_t len, off_t off);
+/* pread() exactly @len bytes (short only at EOF: -EIO). */
+int sc_pread_all(struct run *r, int fd, void *buf, size_t len, off_t off);
+/* Count a call the method made itself (mmap, ioctl, io_uring_enter ...). */
+static inline void sc_count(struct run *r, uint64_t n)
+{
+	r->cnt.syscalls += n;
+}
+
+void zb_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void zb_die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+void *zb_alloc(size_t len);		/* page-aligned, zeroed; dies on ENOMEM */
+void zb_free(void *p, size_t len);
+uint64_t zb_now_ns(void);
+/* Sets run->reason, returns 1 (the "unavailable" return of setup). */
+int zb_unavail(struct run *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Sets run->reason, returns -EIO (a failure). */
+int zb_fail(struct run *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+char *zb_fmt_size(uint64_t v, char *buf, size_t len);	/* "64K", "16M" */
+/* Comma-separated list: calls @fn for each item; non-zero stops. */
+int zb_split(const char *list, int (*fn)(const char *item, void *arg), void *arg);
+
+/* ---- files.c: source files and page cache state ---- */
+/* Creates (or reuses) dir/zcbench-src-SIZE filled with the pattern. */
+int zb_source_file(const char *dir, uint64_t size, char *path, size_t plen,
+		   uint64_t *seed);
+/* Writes back and drops @fd's pages; returns the share still cached (0..1). */
+double zb_drop_cache(int fd, uint64_t size);
+/* Share of [0, size) of @fd resident in the page cache (mincore). */
+double zb_cached_share(int fd, uint64_t size);
+/* Byte-exact check of a file against the pattern; -EBADMSG with a reason. */
+int zb_verify_file(struct run *r, int fd, uint64_t size, uint64_t seed);
+bool zb_odirect_ok(const char *dir);
+/*
+ * The source file read once into page-aligned anonymous memory, faulted
+ * in: the "messages already in memory" starting point of the methods that
+ * send user memory (MSG_ZEROCOPY, io_uring), outside the clock.
+ */
+int zb_mem_load(struct run *r);
+void zb_mem_free(struct run *r);
+
+/* ---- vsum.c: streaming verification of received bytes ---- */
+/*
+ * Two modes: exact compares every byte with the pattern (the counting run,
+ * names the first bad offset); sum keeps a position-weighted checksum
+ * (timed runs: about a tenth of the exact cost, so a slow receiver does not
+ * become what is measured) that is compared with the pattern's at the end.
+ */
+struct vsum {
+	uint64_t seed;
+	uint64_t off;		/* bytes seen */
+	bool exact;
+	bool bad;
+	uint64_t bad_off;
+	uint64_t s1, s2;	/* Fletcher-style sums over 8-byte words */
+	uint8_t tail[8];	/* partial word carried between calls */
+};
+void vsum_init(struct vsum *v, uint64_t seed, bool exact);
+void vsum_update(struct vsum *v, const void *buf, size_t len);
+/* 0 if the @len bytes seen match the pattern, else -EBADMSG. */
+int vsum_check(struct vsum *v, uint64_t len, char *why, size_t wlen);
+
+/* ---- net.c: paths and receivers ---- */
+bool net_path_ok(const char *path, char *why, size_t wlen);
+/*
+ * One listener per path, created once (in the peer netns for "nic");
+ * rep_connect opens @n connections and starts a receiver thread for each.
+ */
+int net_connect(struct run *r, int n, bool exact);
+struct recv_stats {
+	uint64_t bytes;
+	uint64_t t_last_ns;	/* when the last expected byte arrived */
+	struct rusage ru0, ru1;
+	int tid;
+	int err;
+	char why[160];
+};
+/* Half-closes the sockets, waits for the receivers, closes everything. */
+int net_finish(struct run *r, int n, struct recv_stats *st);
+void net_cleanup(void);
+int net_tid_of(int i);	/* tid of receiver i of the current rep, for tracing */
+/* What carries @path here: "loopback", "nic", "hub" (no offloads) or "". */
+const char *net_mode(const char *path);
+
+/* ---- trace.c: copies and syscalls counted in the kernel ---- */
+struct trace_counts {
+	bool avail;
+	char why[96];
+	uint64_t snd_user, snd_kern, rcv_user, rcv_kern, other, ubufs;
+	uint64_t snd_syscalls;
+	bool ubufs_bytes;	/* false: ubufs counts calls, not bytes */
+};
+bool trace_init(char *why, size_t wlen);	/* once; false: counts unavailable */
+void trace_start(void);
+void trace_mark(int snd);	/* right after the transfer: sender syscalls */
+/* @snd: sender tid; @rcv: receiver tids (n of them). */
+void trace_stop(int snd, const int *rcv, int n, struct trace_counts *tc);
+void trace_cleanup(void);
+
+/* ---- btf.c: kernel struct layout from /sys/kernel/btf/vmlinux ---- */
+/* Byte offset of @member in struct @sname, or -errno. */
+long btf_member_offset(const char *sname, const char *member);
+/* Value of enumerator @name, or -errno (value must be >= 0). */
+long btf_enum_value(const char *name);
+
+/* ---- env.c ---- */
+struct zb_env {
+	char where[8];
+	char kernel[64];
+	char accel[8];
+	int cpus;
+	uint64_t mem_mb;
+	double host_load;
+};
+void env_detect(struct zb_env *e);
+/* Single-core memcpy bandwidth in MB/s (the ceiling), median of runs. */
+double env_memcpy_mbps(void);
+
+/* ---- stats.c ---- */
+double st_median(const double *v, int n);
+double st_quantile(const double *v, int n, double q);
+double st_min(const double *v, int n);
+double st_max(const double *v, int n);
+
+/* ---- methods.c: the registry ---- */
+extern const struct workload zb_workloads[];
+extern const int zb_nworkloads;
+const struct method *const *zb_methods(int *n);
+const struct method *zb_find_method(const char *workload, const char *name);
+const struct workload *zb_find_workload(const char *name);
+
+/* Method tables of each file, NULL-terminated. */
+extern const struct method *const m_file2sock[];
+extern const struct method *const m_zerocopy[];
+extern const struct method *const m_uring[];
+extern const struct method *const m_zcdev[];
+extern const struct method *const m_file2file[];
+extern const struct method *const m_fanout[];
+extern const struct method *const m_storage[];
+extern const struct method *const m_dma[];
+
+/* ---- region.c: DMA endpoints of each kind ---- */
+/**
+ * struct region - memory a DMA transfer reads or writes
+ * @kind: ZCDEV_BUF_PAGES, ZCDEV_BUF_COHERENT, or 0 for plain user memory
+ * @p: the CPU's view (a zcdev mapping, or anonymous memory)
+ * @len: bytes
+ * @zb: the zcdev buffer (kinds other than user)
+ */
+struct region {
+	uint32_t kind;
+	char *p;
+	size_t len;
+	struct zc_buf zb;
+};
+/* "pages", "coherent", "user" -> kind; -EINVAL otherwise. */
+int region_kind(const char *name, uint32_t *kind);
+const char *region_kind_name(uint32_t kind);
+/* Allocates and maps (or mmaps anonymous memory); -errno. */
+int region_alloc(int zfd, uint32_t kind, size_t len, struct region *rg);
+void region_free(struct region *rg);
+void region_ep(const struct region *rg, uint64_t off, struct zcdev_dma_ep *ep);
+/* Hands [off, off+len) to the device or back to the CPU (no-op for user). */
+int region_sync(int zfd, const struct region *rg, uint32_t flags, uint64_t off,
+		uint64_t len);
+
+/* ---- harness.c ---- */
+struct harness_opts {
+	int reps;
+	int warmup;		/* extra untimed runs before the counting run */
+	bool trace;		/* count copies when tracefs allows */
+	bool quiet;
+	const char *dir;
+	const char *sdir;
+	double ceiling;
+	struct zb_env env;
+};
+/* Runs one configuration and fills @res (status ok, fail or unavailable). */
+void harness_run(const struct harness_opts *o, const struct method *m,
+		 uint64_t size, uint64_t bufsize, const char *path,
+		 struct result *res, const char *progress);
+void result_init(struct result *res, const struct zb_env *e);
+bool zb_progress_inplace(void);	/* progress rewrites one line (a terminal) */
+
+/* ---- schema.c: the JSON schema, one entry per struct result field ---- */
+enum ftype { F_STR, F_U64, F_DBL };
+struct field {
+	const char *name;
+	enum ftype type;
+	size_t off;
+	size_t len;		/* F_STR: buffer size */
+	const char *doc;	/* unit and meaning, for --help-json */
+};
+extern const struct field zb_fields[];
+extern const int zb_nfields;
+#define ZB_SCHEMA	"zcbench/1"
+
+/* ---- output.c ---- */
+void out_json(FILE *f, const struct result *res);
+/* Table of @n results, grouped by workload, ratios to each baseline. */
+void out_table(FILE *f, const struct result *res, int n, const char *title);
+/* The VM vs native ratio table (report). */
+void out_compare(FILE *f, const struct result *res, int n);
+/*
+ * gnuplot data, one file per workload (DIR/plot-WORKLOAD.dat): a row per
+ * configuration with the VM's and the native throughput and sender CPU as
+ * ratios to the baseline. Returns 0 or -1.
+ */
+int out_plot_data(const char *dir, const struct result *res, int n);
+
+/* ---- jsonl.c ---- */
+/* Parses one JSON line into @res; -EINVAL on junk. */
+int jsonl_parse(const char *line, struct result *res);
+/* Reads every line of @file, appending to *@res (realloc'd). */
+int jsonl_load(const char *file, struct result **res, int *n);
+
+/* ---- claims.c ---- */
+/* The claims table; returns the number of claims that do not hold. */
+int claims_table(FILE *f, const struct result *res, int n);
+
+/* ---- commands ---- */
+int cmd_run(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_dma(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+
+#endif /* ZCBENCH_H */
