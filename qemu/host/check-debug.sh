@@ -57,7 +57,13 @@ ENV
 rm -f "$root/build/lint-results"
 t1=$SECONDS
 status=0
+# no5lvl: with -cpu max, TCG offers 5-level paging, and this 6.1 KASAN
+# kernel then sometimes reports a wild access in an interrupt that arrives
+# during early boot (identify_cpu), long before any module loads; the
+# report disables lockdep for the rest of the run. 4-level paging avoids
+# it, and boots twice as fast under TCG.
 ZCDEV_GUEST_DIR=$guest "$here/check.sh" --kernel "$KERNEL" \
-	--modules-dir "$moddir" --mem 2048 --timeout 3600 "$@" || status=$?
+	--modules-dir "$moddir" --mem 2048 --timeout 3600 --append no5lvl \
+	"$@" || status=$?
 echo "check-debug: suite took $((SECONDS - t1)) s on the debug kernel" >&2
 exit "$status"

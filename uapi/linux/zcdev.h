@@ -233,7 +233,11 @@ struct zcdev_dma_seg_desc {
  * Returns at once. Errors: EINVAL (bad segment, overlap, zero length),
  * ENOENT (handle), EFAULT (user range not mapped, or not writable for a
  * destination), EBUSY (dma_queue_depth transfers of this file are neither
- * finished nor reaped), ENOMEM (RLIMIT_MEMLOCK or memory), ENODEV.
+ * finished nor reaped, or a destination page of user memory is already
+ * written by six transfers in flight: the DMA API does not support more
+ * overlapping device-writable mappings), ENOMEM (RLIMIT_MEMLOCK or
+ * memory), EXDEV (the buffer was mapped before the channel appeared),
+ * ENODEV.
  */
 struct zcdev_dma_submit {
 	__u32 size;
