@@ -3,7 +3,8 @@
 # as x86_64_defconfig + kvm_guest.config + qemu/debug-kernel.config (KASAN,
 # KFENCE, lockdep, kmemleak, dma-debug, UBSAN, fault injection, ...).
 #
-#   qemu/host/debug-kernel.sh
+#   qemu/host/debug-kernel.sh            build if needed, then print the paths
+#   qemu/host/debug-kernel.sh --cached   exit 0 if a finished build is cached
 #
 # Last three lines on stdout (nothing else goes to stdout):
 #   KERNEL=<bzImage>
@@ -62,6 +63,10 @@ dir=$ZCDEV_CACHE/debug-kernel-$key
 obj=$dir/build
 mods=$dir/modules
 blog=$dir/build.log
+if [[ ${1:-} == --cached ]]; then
+	[[ -e $dir/.done && -f $obj/arch/x86/boot/bzImage && -d $mods/lib/modules ]]
+	exit
+fi
 mkdir -p "$obj"
 
 # One builder per cache dir; a second caller waits and then finds .done.
