@@ -16,6 +16,10 @@ KDIR ?= /usr/src/linux-headers-$(KABI)
 KSRC := $(ZCDEV_CACHE)/linux-source-6.1
 KSFT := $(KSRC)/tools/testing/selftests
 
+# Every VM gets the NIC topology (two virtio-net NICs joined through tap
+# devices outside the guest), so zero-copy sends can be measured and tested.
+VMFLAGS ?= --net nic
+
 CC := gcc
 CFLAGS_USER := -O2 -g -Wall -Wextra -Werror=implicit-function-declaration \
 	-I$(ROOT)/uapi -I$(ROOT)/userspace/lib -D_GNU_SOURCE -pthread
