@@ -153,7 +153,20 @@ static bool json_flat_valid(const char *s)
 	}
 }
 
-TEST(smoke_runs_every_method_without_wrong_data)
+/* Every method on both paths: minutes under TCG, not the default 30 s. */
+FIXTURE(smoke) {
+	int unused;
+};
+
+FIXTURE_SETUP(smoke)
+{
+}
+
+FIXTURE_TEARDOWN(smoke)
+{
+}
+
+TEST_F_TIMEOUT(smoke, runs_every_method_without_wrong_data, 600)
 {
 	char cmd[768], sdir[300] = "";
 	const char *sd = getenv("ZCBENCH_STORAGE_DIR");
