@@ -26,7 +26,7 @@ CFLAGS_USER := -O2 -g -Wall -Wextra -Werror=implicit-function-declaration \
 LDFLAGS_USER := -static -pthread
 export CC CFLAGS_USER LDFLAGS_USER
 
-.PHONY: all deps module userspace selftests guest check run vm bench lint \
+.PHONY: all deps module userspace selftests guest check run demo vm bench lint \
 	sparse checkpatch w1 clean help check-debug
 
 all: module userspace selftests
@@ -34,7 +34,8 @@ all: module userspace selftests
 help:
 	@echo "make            build module ($(KDIR)), tools and selftests"
 	@echo "make check      build, lint, boot the VM, run the selftests"
-	@echo "make run        build, boot the VM, run the demo / experiments"
+	@echo "make run        experiments natively and in the VM: tables, claims, results/"
+	@echo "make demo       a walkthrough of buffers, DMA and sends in the VM"
 	@echo "make check-debug  the suite on a KASAN/lockdep/kmemleak debug kernel"
 	@echo "make vm         a shell in the VM with the modules loaded"
 	@echo "make KDIR=...   build the module for another kernel"
@@ -79,7 +80,12 @@ check: guest
 check-debug: guest
 	@$(HOST)/check-debug.sh $(VMFLAGS)
 
+# The experiments: zcbench natively and in the VM, tables, claims, results/.
 run: guest
+	@$(HOST)/experiments.sh
+
+# The walkthrough of buffers, DMA and sends (what make run was at first).
+demo: guest
 	@$(ROOT)/qemu/run.sh $(VMFLAGS) -- demo.sh
 
 vm: guest
