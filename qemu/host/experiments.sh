@@ -17,7 +17,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 bin=$root/build/bin
 results=$root/results
-native=1 vm=1 reps=3 native_reps=5
+native=1 vm=1 reps=5 native_reps=5
 extra=()
 
 usage() { sed -n '2,14s/^# \{0,1\}//p' "$0"; }

@@ -33,8 +33,7 @@
 
 NET_MODES='none nic hub'
 # The guest finds its NICs by these; eth0 stays, eth1 goes to netns "peer".
-NET_MAC0=52:54:00:7a:63:01
-NET_MAC1=52:54:00:7a:63:02
+NET_MACS=(52:54:00:7a:63:01 52:54:00:7a:63:02)
 # shellcheck disable=SC2034 # NET_* are read by run.sh, which sources this
 NET_MODE='' NET_QEMU_ARGS=() NET_WRAP=()
 NET_NS=''
@@ -101,6 +100,7 @@ _net_taps() {
 		{ NET_WHY="ip link add br0 type bridge: $err"; return 1; }
 	# A host with br_netfilter would send the bridged frames through
 	# iptables; nothing here wants that (the knobs are per netns).
+	# shellcheck disable=SC2016 # expanded by that sh
 	ip netns exec "$ns" sh -c 'for f in /proc/sys/net/bridge/bridge-nf-call-*; do
 		[ -w "$f" ] && echo 0 >"$f"; done' 2>/dev/null
 	err=$({ ip -n "$ns" link set zctap0 master br0 &&
@@ -108,7 +108,6 @@ _net_taps() {
 		ip -n "$ns" link set zctap0 up &&
 		ip -n "$ns" link set zctap1 up &&
 		ip -n "$ns" link set br0 up &&
-		{ [[ -z ${ZCDEV_NET_HOSTMTU:-} ]] || { ip -n "$ns" link set zctap0 mtu $ZCDEV_NET_HOSTMTU && ip -n "$ns" link set zctap1 mtu $ZCDEV_NET_HOSTMTU; }; } &&
 		ip -n "$ns" link set lo up; } 2>&1) ||
 		{ NET_WHY="bringing up br0: $err"; return 1; }
 	return 0
@@ -127,9 +126,8 @@ net_setup() {
 		if _net_taps; then
 			NET_MODE=nic NET_WRAP=(ip netns exec "$NET_NS")
 			for i in 0 1; do
-				local mac=NET_MAC$i
 				NET_QEMU_ARGS+=(-netdev "tap,id=n$i,ifname=zctap$i,script=no,downscript=no,vhost=off,vnet_hdr=on"
-					-device "virtio-net-pci,netdev=n$i,mac=${!mac},romfile=")
+					-device "virtio-net-pci,netdev=n$i,mac=${NET_MACS[i]},romfile=")
 			done
 			return 0
 		fi
@@ -143,12 +141,11 @@ net_setup() {
 		return 2
 		;;
 	esac
-	NET_MODE=hub NET_WRAP=()
-	NET_QEMU_ARGS=()
+	# shellcheck disable=SC2034 # NET_* are read by run.sh
+	NET_MODE=hub NET_WRAP=() NET_QEMU_ARGS=()
 	for i in 0 1; do
-		local mac=NET_MAC$i
 		NET_QEMU_ARGS+=(-netdev "hubport,id=n$i,hubid=0"
-			-device "virtio-net-pci,netdev=n$i,mac=${!mac},romfile=")
+			-device "virtio-net-pci,netdev=n$i,mac=${NET_MACS[i]},romfile=")
 	done
 	return 0
 }
