@@ -124,12 +124,43 @@ static void zcdev_put_pages(struct page **pages, unsigned long nr)
 		put_page(pages[nr]);
 }
 
-static noinline int zcdev_alloc_pages(struct zcdev_buf *buf)
+/*
+ * Physically contiguous runs make few DMA segments, so few descriptors per
+ * transfer; split_page() keeps every page individually refcounted (no
+ * tail pages with refcount 0, unlike a coherent block), so the pages still
+ * work with vm_insert_page, get_user_pages and the network stack.
+ */
+#define ZCDEV_PAGES_MAX_ORDER	9
+
+/* Fill pages[0, want) from one block of the largest order that is free. */
+static unsigned long zcdev_alloc_run(struct page **pages, unsigned long want)
 {
 	/* Retry-may-fail: a large request fails instead of OOM-killing. */
-	const gfp_t gfp = GFP_KERNEL_ACCOUNT | __GFP_ZERO | __GFP_NOWARN |
-			  __GFP_RETRY_MAYFAIL;
+	const gfp_t gfp = GFP_KERNEL_ACCOUNT | __GFP_ZERO | __GFP_NOWARN;
+	unsigned int order = min_t(unsigned int, ZCDEV_PAGES_MAX_ORDER,
+				   ilog2(want));
+	struct page *page;
 	unsigned long i;
+
+	for (;; order--) {
+		/* Big blocks are a bonus: do not reclaim hard for them. */
+		page = alloc_pages(gfp | (order ? __GFP_NORETRY :
+						  __GFP_RETRY_MAYFAIL), order);
+		if (page || !order)
+			break;
+	}
+	if (!page)
+		return 0;
+	if (order)
+		split_page(page, order);
+	for (i = 0; i < (1UL << order); i++)
+		pages[i] = page + i;
+	return 1UL << order;
+}
+
+static noinline int zcdev_alloc_pages(struct zcdev_buf *buf)
+{
+	unsigned long i, got;
 	int ret;
 
 	buf->pages = kvmalloc_array(buf->nr_pages, sizeof(*buf->pages),
@@ -137,16 +168,16 @@ static noinline int zcdev_alloc_pages(struct zcdev_buf *buf)
 	if (!buf->pages)
 		return -ENOMEM;
 
-	for (i = 0; i < buf->nr_pages; i++) {
-		buf->pages[i] = alloc_page(gfp);
-		if (!buf->pages[i]) {
+	for (i = 0; i < buf->nr_pages; i += got) {
+		got = zcdev_alloc_run(buf->pages + i, buf->nr_pages - i);
+		if (!got) {
 			pr_info_ratelimited("alloc of %zu bytes failed at page %lu: out of memory\n",
 					    buf->len, i);
 			ret = -ENOMEM;
 			goto err_pages;
 		}
 		if (fatal_signal_pending(current)) {
-			i++;
+			i += got;
 			ret = -EINTR;
 			goto err_pages;
 		}

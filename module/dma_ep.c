@@ -259,6 +259,9 @@ static int zcdev_dma_overlap(const struct zcdev_xfer *x,
 	if ((src->buf && src->buf->kind == ZCDEV_BUF_COHERENT) ||
 	    (dst->buf && dst->buf->kind == ZCDEV_BUF_COHERENT))
 		return 0;
+	/* Two buffers never share pages: only user memory can alias. */
+	if (!src->is_user && !dst->is_user)
+		return 0;
 
 	n = DIV_ROUND_UP(offset_in_page(src->offset) + src->len, PAGE_SIZE) +
 	    DIV_ROUND_UP(offset_in_page(dst->offset) + dst->len, PAGE_SIZE);
