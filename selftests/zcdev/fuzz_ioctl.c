@@ -611,7 +611,7 @@ TEST_F_TIMEOUT(fuzz, threads_share_one_fd, 900)
 	seed = fuzz_seed(_metadata);
 	signal(SIGPIPE, SIG_IGN);
 	calls = fuzz_process(seed, budget, seconds, bad, sizeof(bad), &ok);
-	printf("# fuzz: %lu calls (%lu succeeded), %d threads on one fd\n",
+	TH_LOG("fuzz: %lu calls (%lu succeeded), %d threads on one fd",
 	       calls, ok, FUZZ_THREADS);
 	ASSERT_EQ(0, bad[0]) TH_LOG("%s", bad);
 	ASSERT_GT(calls, 0);
@@ -656,7 +656,7 @@ TEST_F_TIMEOUT(fuzz, processes_at_once, 900)
 		EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status))
 			TH_LOG("process %d: %s", i, msg);
 	}
-	printf("# fuzz: %lu calls, %d processes x %d threads\n", total,
+	TH_LOG("fuzz: %lu calls, %d processes x %d threads", total,
 	       FUZZ_PROCS, FUZZ_THREADS);
 	ASSERT_GT(total, 0);
 }
