@@ -99,6 +99,8 @@ static void zcdev_uncharge(struct zcdev_file *zf, u64 len)
 
 static noinline int zcdev_alloc_coherent(struct zcdev_buf *buf)
 {
+	if (zcdev_should_fail())
+		return -ENOMEM;
 	/*
 	 * __GFP_ACCOUNT charges the block to the caller's memory cgroup;
 	 * __GFP_NOWARN because failing a user's request is not a kernel bug.
@@ -115,7 +117,7 @@ static noinline int zcdev_alloc_coherent(struct zcdev_buf *buf)
 	return 0;
 }
 
-/* fail_function may make it fail: the fault-injection tests do. */
+/* fail_function may make it fail too (see fault.c for why tests do not). */
 ALLOW_ERROR_INJECTION(zcdev_alloc_coherent, ERRNO);
 
 static void zcdev_put_pages(struct page **pages, unsigned long nr)
@@ -162,6 +164,9 @@ static noinline int zcdev_alloc_pages(struct zcdev_buf *buf)
 {
 	unsigned long i, got;
 	int ret;
+
+	if (zcdev_should_fail())
+		return -ENOMEM;
 
 	buf->pages = kvmalloc_array(buf->nr_pages, sizeof(*buf->pages),
 				    GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
@@ -216,7 +221,7 @@ err_pages:
 	return ret;
 }
 
-/* fail_function may make it fail: the fault-injection tests do. */
+/* fail_function may make it fail too (see fault.c for why tests do not). */
 ALLOW_ERROR_INJECTION(zcdev_alloc_pages, ERRNO);
 
 static void zcdev_free_memory(struct zcdev_buf *buf)

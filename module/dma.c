@@ -200,6 +200,9 @@ static noinline int zcdev_dma_issue(struct zcdev_xfer *x)
 	struct dma_chan *chan = zcdev_dc.chan;
 	unsigned int i;
 
+	if (zcdev_should_fail())
+		return -ENOMEM;
+
 	spin_lock_irq(&zcdev_dc.queue_lock);
 	x->state = ZCDEV_XFER_ON_ENGINE;
 	x->runs_done = 0;
@@ -237,7 +240,7 @@ err:
 	return -ENOMEM;
 }
 
-/* fail_function may make it fail: the fault-injection tests do. */
+/* fail_function may make it fail too (see fault.c for why tests do not). */
 ALLOW_ERROR_INJECTION(zcdev_dma_issue, ERRNO);
 
 typedef bool (*zcdev_xfer_match_t)(const struct zcdev_xfer *x,

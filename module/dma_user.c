@@ -224,6 +224,9 @@ noinline int zcdev_dma_user_prepare(struct zcdev_xfer *x)
 {
 	int ret;
 
+	if (zcdev_should_fail())
+		return -ENOMEM;
+
 	ret = zcdev_dma_collect(x);
 	if (ret || !x->nr_upages)
 		return ret;
@@ -245,7 +248,7 @@ noinline int zcdev_dma_user_prepare(struct zcdev_xfer *x)
 	return zcdev_dma_map_upages(x);
 }
 
-/* fail_function may make it fail: the fault-injection tests do. */
+/* fail_function may make it fail too (see fault.c for why tests do not). */
 ALLOW_ERROR_INJECTION(zcdev_dma_user_prepare, ERRNO);
 
 void zcdev_dma_user_release(struct zcdev_xfer *x)

@@ -119,15 +119,17 @@ static int __init zcdev_init(void)
 	if (ret)
 		goto err_wq;
 
+	zcdev_fault_init();
 	zcdev_misc.mode = dev_mode;
 	ret = misc_register(&zcdev_misc);
 	if (ret)
-		goto err_dma;
+		goto err_fault;
 	pr_info("ready: /dev/zcdev, ABI %d, max_buf_bytes %lu\n",
 		ZCDEV_ABI_VERSION, zcdev_max_buf_bytes);
 	return 0;
 
-err_dma:
+err_fault:
+	zcdev_fault_exit();
 	zcdev_dma_exit();
 err_wq:
 	destroy_workqueue(zcdev_wq);
@@ -142,6 +144,7 @@ err_wq:
 static void __exit zcdev_exit(void)
 {
 	misc_deregister(&zcdev_misc);
+	zcdev_fault_exit();
 	synchronize_rcu();
 	destroy_workqueue(zcdev_wq);
 	zcdev_dma_exit();

@@ -232,6 +232,9 @@ static noinline int zcdev_send_msg(struct socket *sock,
 	unsigned int nr;
 	int ret;
 
+	if (zcdev_should_fail())
+		return -ENOMEM;
+
 	bv = zcdev_send_bvecs(ctx->buf, arg->offset, arg->len, &nr);
 	if (!bv)
 		return -ENOMEM;
@@ -259,7 +262,7 @@ static noinline int zcdev_send_msg(struct socket *sock,
 	return ret;
 }
 
-/* fail_function may make it fail: the fault-injection tests do. */
+/* fail_function may make it fail too (see fault.c for why tests do not). */
 ALLOW_ERROR_INJECTION(zcdev_send_msg, ERRNO);
 
 int zcdev_send(struct zcdev_file *zf, struct zcdev_send *arg)

@@ -119,6 +119,11 @@ struct zcdev_buf {
 	struct work_struct destroy_work;
 };
 
+/* fault.c */
+void zcdev_fault_init(void);
+void zcdev_fault_exit(void);
+bool zcdev_should_fail(void);
+
 /* dma.c */
 extern unsigned int zcdev_dma_queue_depth;
 int zcdev_dma_init(void);

@@ -6,9 +6,10 @@
  * may leak (kmemleak) and the module must unload.
  *
  * Needs a kernel with fault injection (make check-debug's); elsewhere the
- * tests SKIP. fail_function targets the functions zcdev marks with
- * ALLOW_ERROR_INJECTION; failslab and fail_page_alloc are limited to the
- * test's own process with task-filter and /proc/self/make-it-fail.
+ * tests SKIP. zcdev's own fault point (/sys/kernel/debug/zcdev/fail) fails
+ * its allocation, pinning, mapping, descriptor and send paths; failslab and
+ * fail_page_alloc are limited to the test's own process with task-filter
+ * and /proc/self/make-it-fail.
  */
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -225,7 +226,7 @@ FIXTURE_SETUP(fi)
 
 FIXTURE_TEARDOWN(fi)
 {
-	write_str(DEBUGFS "/fail_function/inject", "");
+	set_attr("zcdev/fail", "probability", "0");
 	set_attr("failslab", "probability", "0");
 	set_attr("fail_page_alloc", "probability", "0");
 }
@@ -239,40 +240,28 @@ static void assert_healthy(struct __test_metadata *_metadata, bool dma)
 	EXPECT_EQ(0, w.failed) TH_LOG("after injection: %s", w.bad);
 }
 
-static const char *const targets[] = {
-	"zcdev_alloc_pages", "zcdev_alloc_coherent", "zcdev_dma_user_prepare",
-	"zcdev_dma_issue", "zcdev_send_msg",
-};
-
-TEST_F(fi, fail_function_on_each_marked_function)
+/*
+ * zcdev's own fault point (module/fault.c) sits in every function marked
+ * for fail_function: allocation, pinning, mapping, descriptor prep, send.
+ * fail_function itself is not used: on 6.1 it decides inside the kprobe's
+ * int3 handler, where the random number trips lockdep and turns it off.
+ */
+TEST_F(fi, zcdev_fail_point_fails_cleanly)
 {
-	char path[256];
+	struct workload w;
 
-	if (access(DEBUGFS "/fail_function/inject", W_OK))
-		SKIP(return, "no fail_function (CONFIG_FAIL_FUNCTION)");
-	ASSERT_EQ(0, set_attr("fail_function", "probability", "50"));
-	ASSERT_EQ(0, set_attr("fail_function", "interval", "1"));
-	ASSERT_EQ(0, set_attr("fail_function", "times", "-1"));
-	ASSERT_EQ(0, set_attr("fail_function", "verbose", "0"));
-	ASSERT_EQ(0, set_attr("fail_function", "task-filter", "N"));
-
-	for (unsigned int t = 0; t < ARRAY_SIZE(targets); t++) {
-		struct workload w;
-
-		ASSERT_EQ(0, write_str(DEBUGFS "/fail_function/inject",
-				       targets[t]))
-			TH_LOG("%s is not injectable", targets[t]);
-		snprintf(path, sizeof(path),
-			 DEBUGFS "/fail_function/%s/retval", targets[t]);
-		/* debugfs parses it as u64: -ENOMEM in two's complement. */
-		ASSERT_EQ(0, write_str(path, "0xfffffffffffffff4"));
-
-		ASSERT_EQ(0, run_child(false, self->dma, &w));
-		EXPECT_EQ(0, w.bad[0]) TH_LOG("%s: %s", targets[t], w.bad);
-		TH_LOG("%s: %lu calls, %lu failed cleanly", targets[t],
-		       w.calls, w.failed);
-		write_str(DEBUGFS "/fail_function/inject", "");
-	}
+	if (access(DEBUGFS "/zcdev/fail/probability", W_OK))
+		SKIP(return, "no /sys/kernel/debug/zcdev/fail (CONFIG_FAULT_INJECTION_DEBUG_FS)");
+	ASSERT_EQ(0, set_attr("zcdev/fail", "verbose", "0"));
+	ASSERT_EQ(0, set_attr("zcdev/fail", "task-filter", "N"));
+	ASSERT_EQ(0, set_attr("zcdev/fail", "interval", "1"));
+	ASSERT_EQ(0, set_attr("zcdev/fail", "times", "-1"));
+	ASSERT_EQ(0, set_attr("zcdev/fail", "probability", "30"));
+	ASSERT_EQ(0, run_child(false, self->dma, &w));
+	set_attr("zcdev/fail", "probability", "0");
+	EXPECT_EQ(0, w.bad[0]) TH_LOG("%s", w.bad);
+	EXPECT_GT(w.failed, 0) TH_LOG("nothing failed: injection inert?");
+	TH_LOG("zcdev/fail: %lu calls, %lu failed cleanly", w.calls, w.failed);
 	assert_healthy(_metadata, self->dma);
 }
 
