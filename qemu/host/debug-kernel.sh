@@ -18,6 +18,10 @@
 # The source tree is never written to (out-of-tree build with O=).
 
 set -euo pipefail
+# The whole script is one { } block: bash parses it completely before running
+# it, so editing or checking out this file during a 20-minute build cannot
+# derail the running instance.
+{
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=qemu/host/env.sh
 . "$here/env.sh"
@@ -188,3 +192,5 @@ mv "$mods.tmp" "$mods"
 echo "$release built $(date -u +%FT%TZ) in ${build_s}s (make -j$jobs)" >"$dir/.done"
 log "done in $(elapsed): $release"
 result
+exit 0
+}
