@@ -37,13 +37,13 @@ static const struct plan default_plan[] = {
 	/* Small files: does mapping cost outweigh the saved copy (claim 3)? */
 	{ "file2sock", "readwrite,mmapwrite,sendfile", "64K", "64K", "loop" },
 	/* Bytes per send: where MSG_ZEROCOPY starts to pay (claim 8). */
-	{ "file2sock", "send,msgzc", "4M", "1K,4K,16K,64K", "nic,loop" },
+	{ "file2sock", "readwrite,send,msgzc", "4M", "1K,4K,16K,64K", "nic,loop" },
 	{ "fanout", NULL, "8M", "64K", "loop" },
 	{ "file2file", NULL, "16M", "64K", NULL },
 	/* 4 KiB to 256 MiB: direct vs buffered, cold vs warm (claims 5, 6). */
 	{ "storage", NULL, "64K,256M", "1M", NULL },
-	{ "storage", "read_cold,read_direct,reread,reread_direct", "4K", "4K", NULL },
-	{ "storage", "read_cold,randread_cold", "64M", "64K", NULL },
+	{ "storage", "read,read_cold,read_direct,reread,reread_direct", "4K", "4K", NULL },
+	{ "storage", "read,read_cold,randread_cold", "64M", "64K", NULL },
 	/* DMA vs memcpy (claim 7). */
 	{ "dma", NULL, "16M", "1M", NULL },
 };

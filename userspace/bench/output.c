@@ -188,6 +188,25 @@ static void zcdev_peers(FILE *f, const struct result *res, int n,
 	}
 }
 
+/*
+ * A group whose methods are all unavailable for one reason (the NIC path
+ * natively) is one line, not a table of identical refusals. Marks it done.
+ */
+static bool group_all_unavailable(const struct result *res, int n,
+				  const struct result *g, bool *done)
+{
+	int j;
+
+	for (j = 0; j < n; j++)
+		if (same_group(&res[j], g) &&
+		    (strcmp(res[j].status, "unavailable") || strcmp(res[j].reason, g->reason)))
+			return false;
+	for (j = 0; j < n; j++)
+		if (same_group(&res[j], g))
+			done[j] = true;
+	return true;
+}
+
 static const char *baseline_of(const char *workload)
 {
 	const struct workload *w = zb_find_workload(workload);
@@ -219,6 +238,15 @@ void out_table(FILE *f, const struct result *res, int n, const char *title)
 				fprintf(f, "\n== %s: %s (baseline %s) ==\n", wl,
 					zb_workloads[w].desc, zb_workloads[w].baseline);
 				shown = true;
+			}
+			if (group_all_unavailable(res, n, &res[i], done)) {
+				char sz[16], bs[16];
+
+				fprintf(f, "\n-- %s: size %s, bufsize %s, path %s: every method unavailable: %s\n",
+					wl, zb_fmt_size(res[i].size, sz, sizeof(sz)),
+					zb_fmt_size(res[i].bufsize, bs, sizeof(bs)),
+					res[i].path, res[i].reason);
+				continue;
 			}
 			group_header(f, &res[i]);
 			b = find_in_group(res, n, &res[i], baseline_of(wl));
@@ -321,57 +349,109 @@ static void put(FILE *f, double v)
 		fprintf(f, " %.4g", v);
 }
 
+#define PLOT_MAX_SIZES	16
+
+/* Rows of one plot file: a workload's results of the sizes listed (0: all). */
+static int plot_file(const char *file, const struct result *res, int n,
+		     int w, const uint64_t *sizes, int nsizes)
+{
+	const char *wl = zb_workloads[w].name;
+	char sz[16], bs[16];
+	int i, j, rows = 0;
+	FILE *f = fopen(file, "we");
+
+	if (!f)
+		return -1;
+	fprintf(f, "# %s: ratios to the baseline %s of the same group\n"
+		"# label vm_mbps_x native_mbps_x vm_cpu_x native_cpu_x vm_mbps native_mbps\n",
+		wl, zb_workloads[w].baseline);
+	for (i = 0; i < n; i++) {
+		const struct result *r = &res[i], *v, *nat;
+		bool seen = false;
+
+		bool want = !nsizes;
+
+		for (j = 0; j < nsizes; j++)
+			want |= r->size == sizes[j];
+		if (strcmp(r->workload, wl) || strcmp(r->status, "ok") || !want)
+			continue;
+		/* One row per configuration, whichever environment has it first. */
+		for (j = 0; j < i && !seen; j++)
+			seen = !strcmp(res[j].workload, wl) &&
+			       !strcmp(res[j].status, "ok") &&
+			       !strcmp(res[j].method, r->method) &&
+			       !strcmp(res[j].path, r->path) &&
+			       res[j].size == r->size && res[j].bufsize == r->bufsize;
+		if (seen)
+			continue;
+		v = !strcmp(r->where, "vm") ? r : find_where(res, n, r, "vm");
+		nat = !strcmp(r->where, "native") ? r : find_where(res, n, r, "native");
+		zb_fmt_size(r->size, sz, sizeof(sz));
+		zb_fmt_size(r->bufsize, bs, sizeof(bs));
+		fprintf(f, "\"%s %s/%s%s%s\"", r->method, sz, bs,
+			zb_workloads[w].sockets ? " " : "",
+			zb_workloads[w].sockets ? r->path : "");
+		put(f, xbase(res, n, v, false));
+		put(f, xbase(res, n, nat, false));
+		put(f, xbase(res, n, v, true));
+		put(f, xbase(res, n, nat, true));
+		put(f, v && !strcmp(v->status, "ok") ? v->mbps : NAN);
+		put(f, nat && !strcmp(nat->status, "ok") ? nat->mbps : NAN);
+		fputc('\n', f);
+		rows++;
+	}
+	fclose(f);
+	if (!rows)
+		unlink(file);
+	return 0;
+}
+
+/* More rows than this in one panel and the labels run into each other. */
+#define PLOT_MAX_ROWS	30
+
+/* Rows (configurations) of workload @wl and size @size in one environment. */
+static int rows_of(const struct result *res, int n, const char *wl, uint64_t size)
+{
+	int i, rows = 0;
+
+	for (i = 0; i < n; i++)
+		rows += !strcmp(res[i].workload, wl) && !strcmp(res[i].status, "ok") &&
+			!strcmp(res[i].where, res[0].where) && res[i].size == size;
+	return rows;
+}
+
 int out_plot_data(const char *dir, const struct result *res, int n)
 {
-	char file[512], sz[16], bs[16];
-	int w, i, j, rows;
+	uint64_t sizes[PLOT_MAX_SIZES];
+	char file[512], sz[16];
+	int w, i, j, k, rows, nsizes, part;
 
 	for (w = 0; w < zb_nworkloads; w++) {
 		const char *wl = zb_workloads[w].name;
-		FILE *f;
 
-		snprintf(file, sizeof(file), "%s/plot-%s.dat", dir, wl);
-		f = fopen(file, "we");
-		if (!f)
-			return -1;
-		fprintf(f, "# %s: ratios to the baseline %s of the same group\n"
-			"# label vm_mbps_x native_mbps_x vm_cpu_x native_cpu_x vm_mbps native_mbps\n",
-			wl, zb_workloads[w].baseline);
-		rows = 0;
-		for (i = 0; i < n; i++) {
-			const struct result *r = &res[i], *v = NULL, *nat = NULL;
-			bool seen = false;
-
-			if (strcmp(r->workload, wl) || strcmp(r->status, "ok"))
+		/* Sizes in the order they first appear. */
+		for (i = nsizes = 0; i < n && nsizes < PLOT_MAX_SIZES; i++) {
+			if (strcmp(res[i].workload, wl))
 				continue;
-			/* One row per configuration, whichever environment has it first. */
-			for (j = 0; j < i && !seen; j++)
-				seen = !strcmp(res[j].workload, wl) &&
-				       !strcmp(res[j].status, "ok") &&
-				       !strcmp(res[j].method, r->method) &&
-				       !strcmp(res[j].path, r->path) &&
-				       res[j].size == r->size && res[j].bufsize == r->bufsize;
-			if (seen)
-				continue;
-			v = !strcmp(r->where, "vm") ? r : find_where(res, n, r, "vm");
-			nat = !strcmp(r->where, "native") ? r : find_where(res, n, r, "native");
-			zb_fmt_size(r->size, sz, sizeof(sz));
-			zb_fmt_size(r->bufsize, bs, sizeof(bs));
-			fprintf(f, "\"%s %s/%s%s%s\"", r->method, sz, bs,
-				zb_workloads[w].sockets ? " " : "",
-				zb_workloads[w].sockets ? r->path : "");
-			put(f, xbase(res, n, v, false));
-			put(f, xbase(res, n, nat, false));
-			put(f, xbase(res, n, v, true));
-			put(f, xbase(res, n, nat, true));
-			put(f, v && !strcmp(v->status, "ok") ? v->mbps : NAN);
-			put(f, nat && !strcmp(nat->status, "ok") ? nat->mbps : NAN);
-			fputc('\n', f);
-			rows++;
+			for (k = 0; k < nsizes && sizes[k] != res[i].size; k++)
+				;
+			if (k == nsizes)
+				sizes[nsizes++] = res[i].size;
 		}
-		fclose(f);
-		if (!rows)
-			unlink(file);
+		/* Consecutive sizes share a panel while it stays readable. */
+		for (i = 0, part = 0; i < nsizes; i = j, part++) {
+			rows = rows_of(res, n, wl, sizes[i]);
+			for (j = i + 1; j < nsizes &&
+			     rows + rows_of(res, n, wl, sizes[j]) <= PLOT_MAX_ROWS; j++)
+				rows += rows_of(res, n, wl, sizes[j]);
+			if (!part && j == nsizes)
+				snprintf(file, sizeof(file), "%s/plot-%s.dat", dir, wl);
+			else
+				snprintf(file, sizeof(file), "%s/plot-%s-%d-%s.dat", dir, wl,
+					 part + 1, zb_fmt_size(sizes[i], sz, sizeof(sz)));
+			if (plot_file(file, res, n, w, sizes + i, j - i))
+				return -1;
+		}
 	}
 	return 0;
 }

@@ -60,8 +60,8 @@ const struct field zb_fields[] = {
 	D(copied_bytes, "bytes completed as copied"),
 	D(ceiling_mbps, "single-core memcpy bandwidth in the same run, MB/s"),
 	D(verified, "1 if every repetition's data was verified"),
-	D(tests, "dma: transfers"),
-	D(failures, "dma: transfers that failed or whose data was wrong"),
-	D(iops, "dma: transfers per second"),
+	D(tests, "dma workload: requests (transfers or memcpy calls) over all runs, all verified"),
+	D(failures, "dma workload: requests that failed (any fails the configuration: 0 when ok)"),
+	D(iops, "dma workload: requests per second, median run"),
 };
 const int zb_nfields = sizeof(zb_fields) / sizeof(zb_fields[0]);

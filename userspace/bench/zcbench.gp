@@ -6,7 +6,8 @@
 #
 #   gnuplot -e "dir='results'; out='results/zcbench.png'" zcbench.gp
 #
-# Reads dir/plot-WORKLOAD.dat (zcbench report --plot-data dir).
+# Reads dir/plot-WORKLOAD[-SIZE].dat (zcbench report --plot-data dir), in
+# workload order; a busy workload comes as one file per size.
 
 if (!exists("dir")) dir = "results"
 if (!exists("out")) out = dir . "/zcbench.png"
@@ -14,9 +15,7 @@ if (!exists("out")) out = dir . "/zcbench.png"
 wls = "file2sock fanout file2file storage dma"
 present = ""
 do for [w in wls] {
-	if (system("test -s " . dir . "/plot-" . w . ".dat && echo y") eq "y") {
-		present = present . " " . w
-	}
+	present = present . " " . system("cd " . dir . " && ls plot-" . w . ".dat plot-" . w . "-*.dat 2>/dev/null | sed 's/^plot-//; s/[.]dat$//' | tr '\\n' ' '")
 }
 n = words(present)
 if (n == 0) { print "zcbench.gp: no plot data in " . dir; exit }
