@@ -12,34 +12,8 @@
  * parameter values the module had (from /sys/module/zcdev/parameters), so
  * the order of binaries does not matter as long as none runs concurrently.
  */
-#include <dirent.h>
-#include <limits.h>
-#include <sys/stat.h>
-
 #include "zcdev_test.h"
-
-#define MOD_NAME	"zcdev"
-#define KO_DEFAULT	"/opt/zcdev/modules/zcdev.ko"
-#define PARAMS_DIR	"/sys/module/" MOD_NAME "/parameters"
-
-static const char *ko_path(void)
-{
-	const char *p = getenv("ZCDEV_KO");
-
-	return p && *p ? p : KO_DEFAULT;
-}
-
-static bool module_loaded(void)
-{
-	struct stat st;
-
-	return !stat("/sys/module/" MOD_NAME, &st);
-}
-
-static int delete_module(const char *name)
-{
-	return syscall(SYS_delete_module, name, O_NONBLOCK) ? -errno : 0;
-}
+#include "zcdev_module.h"
 
 /* Wait up to @ms for @path to exist (@want) or be gone (!@want). */
 static bool wait_path(const char *path, bool want, int ms)
@@ -56,62 +30,6 @@ static bool wait_path(const char *path, bool want, int ms)
 		usleep(20 * 1000);
 		ms -= 20;
 	}
-}
-
-/*
- * "name=value ..." of the loaded module's readable parameters, so a reload
- * keeps the limits the harness chose. Empty if there are none.
- */
-static void read_params(char *out, size_t size)
-{
-	char path[PATH_MAX], val[256];
-	struct dirent *de;
-	size_t used = 0;
-	DIR *d;
-	int fd;
-	ssize_t n;
-
-	out[0] = '\0';
-	d = opendir(PARAMS_DIR);
-	if (!d)
-		return;
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", PARAMS_DIR, de->d_name);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		n = read(fd, val, sizeof(val) - 1);
-		close(fd);
-		if (n <= 0)
-			continue;
-		val[n] = '\0';
-		val[strcspn(val, "\n")] = '\0';
-		if (!val[0] || strchr(val, ' ') || strchr(val, '"'))
-			continue;
-		n = snprintf(out + used, size - used, "%s%s=%s",
-			     used ? " " : "", de->d_name, val);
-		if (n < 0 || (size_t)n >= size - used) {
-			out[used] = '\0';
-			break;
-		}
-		used += n;
-	}
-	closedir(d);
-}
-
-/* finit_module() of ZCDEV_KO with @params; 0 or -errno. */
-static int load_module(const char *params)
-{
-	int fd = open(ko_path(), O_RDONLY | O_CLOEXEC);
-	int ret;
-
-	if (fd < 0)
-		return -errno;
-	ret = syscall(SYS_finit_module, fd, params, 0) ? -errno : 0;
-	close(fd);
-	return ret;
 }
 
 /* Unload and load again with @params; 0 or -errno. */

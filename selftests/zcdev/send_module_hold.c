@@ -12,31 +12,11 @@
  * (from ZCDEV_KO, default /opt/zcdev/modules/zcdev.ko, with the parameter
  * values it had) so later binaries still find the device.
  */
-#include <dirent.h>
-#include <limits.h>
-#include <sys/stat.h>
-
 #include "send_common.h"
+#include "zcdev_module.h"
 
-#define MOD_NAME	"zcdev"
-#define KO_DEFAULT	"/opt/zcdev/modules/zcdev.ko"
-#define PARAMS_DIR	"/sys/module/" MOD_NAME "/parameters"
 #define SEED		89
 #define BUF_LEN		(1 << 20)
-
-static const char *ko_path(void)
-{
-	const char *p = getenv("ZCDEV_KO");
-
-	return p && *p ? p : KO_DEFAULT;
-}
-
-static bool module_loaded(void)
-{
-	struct stat st;
-
-	return !stat("/sys/module/" MOD_NAME, &st);
-}
 
 /* The module's reference count, or -1. */
 static long refcnt(void)
@@ -65,64 +45,6 @@ static bool refcnt_becomes(long want, int ms)
 		ms -= 20;
 	}
 	return true;
-}
-
-static int delete_module(const char *name)
-{
-	return syscall(SYS_delete_module, name, O_NONBLOCK) ? -errno : 0;
-}
-
-/* "name=value ..." of the loaded module's parameters, for a reload. */
-static void read_params(char *out, size_t size)
-{
-	char path[PATH_MAX], val[256];
-	struct dirent *de;
-	size_t used = 0;
-	ssize_t n;
-	DIR *d;
-	int fd;
-
-	out[0] = '\0';
-	d = opendir(PARAMS_DIR);
-	if (!d)
-		return;
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", PARAMS_DIR, de->d_name);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		n = read(fd, val, sizeof(val) - 1);
-		close(fd);
-		if (n <= 0)
-			continue;
-		val[n] = '\0';
-		val[strcspn(val, "\n")] = '\0';
-		if (!val[0] || strchr(val, ' ') || strchr(val, '"') ||
-		    !strcmp(val, "(null)"))
-			continue;
-		n = snprintf(out + used, size - used, "%s%s=%s",
-			     used ? " " : "", de->d_name, val);
-		if (n < 0 || (size_t)n >= size - used) {
-			out[used] = '\0';
-			break;
-		}
-		used += n;
-	}
-	closedir(d);
-}
-
-static int load_module(const char *params)
-{
-	int fd = open(ko_path(), O_RDONLY | O_CLOEXEC);
-	int ret;
-
-	if (fd < 0)
-		return -errno;
-	ret = syscall(SYS_finit_module, fd, params, 0) ? -errno : 0;
-	close(fd);
-	return ret;
 }
 
 FIXTURE(hold) {
