@@ -61,9 +61,10 @@ status=0
 # kernel then sometimes reports a wild access in an interrupt that arrives
 # during early boot (identify_cpu), long before any module loads; the
 # report disables lockdep for the rest of the run. 4-level paging avoids
-# it, and boots twice as fast under TCG.
+# it, and boots twice as fast under TCG. DEBUG_PAGEALLOC and PAGE_OWNER are
+# built in but off unless asked for at boot.
 ZCDEV_GUEST_DIR=$guest "$here/check.sh" --kernel "$KERNEL" \
-	--modules-dir "$moddir" --mem 2048 --timeout 3600 --append no5lvl \
-	"$@" || status=$?
+	--modules-dir "$moddir" --mem 2048 --timeout 3600 \
+	--append "no5lvl debug_pagealloc=on page_owner=on" "$@" || status=$?
 echo "check-debug: suite took $((SECONDS - t1)) s on the debug kernel" >&2
 exit "$status"
