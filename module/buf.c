@@ -382,9 +382,14 @@ struct zcdev_buf *zcdev_buf_get(struct zcdev_file *zf, u32 handle)
 	return buf;
 }
 
-/* The buffer whose window holds @pos, or NULL. */
+/*
+ * The buffer at @pos: its window holds @pos and @pos is at most its end
+ * (the end itself is where reads see EOF and writes ENOSPC). NULL for the
+ * rest of the window, as for no buffer at all.
+ */
 struct zcdev_buf *zcdev_buf_get_by_offset(struct zcdev_file *zf, loff_t pos)
 {
+	struct zcdev_buf *buf;
 	u64 handle;
 
 	if (pos < 0)
@@ -392,7 +397,12 @@ struct zcdev_buf *zcdev_buf_get_by_offset(struct zcdev_file *zf, loff_t pos)
 	handle = (u64)pos >> ZCDEV_OFFSET_SHIFT;
 	if (!handle || handle > ZCDEV_MAX_HANDLE)
 		return NULL;
-	return zcdev_buf_get(zf, handle);
+	buf = zcdev_buf_get(zf, handle);
+	if (buf && pos - buf->offset > buf->len) {
+		zcdev_buf_put(buf);
+		return NULL;
+	}
+	return buf;
 }
 
 unsigned int zcdev_buf_nr_segs(struct zcdev_buf *buf)

@@ -74,8 +74,8 @@ enum zcdev_xfer_state {
  * @zf: owning file (referenced)
  * @id: the owner's id for it
  * @user_data: the caller's cookie
- * @mm: whose RLIMIT_MEMLOCK pays for @locked_pages (grabbed), or NULL
- * @locked_pages: pages charged to @mm's locked_vm
+ * @mm: whose RLIMIT_MEMLOCK pays for the @nr_upages pinned pages
+ *	(grabbed), or NULL
  * @dev: device the ends are mapped for
  * @ends: 2 per segment (source, destination)
  * @nr_ends: entries in @ends that hold something to release
@@ -103,7 +103,6 @@ struct zcdev_xfer {
 	u64 id;
 	u64 user_data;
 	struct mm_struct *mm;
-	unsigned long locked_pages;
 	struct device *dev;
 	struct zcdev_dma_end *ends;
 	unsigned int nr_ends;

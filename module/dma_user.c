@@ -240,7 +240,6 @@ noinline int zcdev_dma_user_prepare(struct zcdev_xfer *x)
 	}
 	x->mm = current->mm;
 	mmgrab(x->mm);
-	x->locked_pages = x->nr_upages;
 
 	ret = zcdev_dma_pin(x);
 	if (ret)
@@ -271,7 +270,7 @@ void zcdev_dma_user_release(struct zcdev_xfer *x)
 	}
 	kvfree(x->upages);
 	if (x->mm) {
-		account_locked_vm(x->mm, x->locked_pages, false);
+		account_locked_vm(x->mm, x->nr_upages, false);
 		mmdrop(x->mm);
 	}
 }

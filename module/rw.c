@@ -61,10 +61,6 @@ static ssize_t zcdev_rw(struct kiocb *iocb, struct iov_iter *iter,
 	if (!buf)
 		return -ENXIO;
 	off = iocb->ki_pos - buf->offset;
-	if (off > buf->len) {
-		ret = -ENXIO;
-		goto out;
-	}
 	if (off == buf->len) {
 		ret = is_read ? 0 : -ENOSPC;
 		goto out;

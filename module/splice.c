@@ -29,10 +29,6 @@ ssize_t zcdev_splice_read(struct file *in, loff_t *ppos,
 	if (!buf)
 		return -ENXIO;
 	off = *ppos - buf->offset;
-	if (off > buf->len) {
-		ret = -ENXIO;
-		goto out;
-	}
 	if (buf->kind == ZCDEV_BUF_COHERENT) {
 		zcdev_buf_put(buf);
 		return generic_file_splice_read(in, ppos, pipe, len, flags);
@@ -62,7 +58,6 @@ ssize_t zcdev_splice_read(struct file *in, loff_t *ppos,
 	}
 	if (ret > 0)
 		*ppos += ret;
-out:
 	zcdev_buf_put(buf);
 	return ret;
 }
