@@ -17,6 +17,7 @@
 
 #include <linux/zcdev.h>
 #include "zcdev.h"
+#include "zcdev_trace.h"
 
 atomic64_t zcdev_total_bytes = ATOMIC64_INIT(0);
 
@@ -38,6 +39,7 @@ struct zcdev_file *zcdev_file_create(void)
 	if (!zf)
 		return NULL;
 	kref_init(&zf->ref);
+	init_waitqueue_head(&zf->wq);
 	xa_init_flags(&zf->bufs, XA_FLAGS_ALLOC1);
 	atomic64_set(&zf->bytes, 0);
 	return zf;
@@ -55,6 +57,33 @@ static void zcdev_file_destroy(struct kref *ref)
 void zcdev_file_put(struct zcdev_file *zf)
 {
 	kref_put(&zf->ref, zcdev_file_destroy);
+}
+
+/*
+ * Sleep on @zf->wq until @ready(@zf, @key) or the CLOCK_MONOTONIC
+ * @deadline_ns (see "Waiting" in uapi/linux/zcdev.h): 1 once ready, 0 when
+ * the deadline has passed, -ERESTARTSYS on a signal. The deadline is
+ * absolute, so a call restarted under SA_RESTART waits for the same
+ * instant and a periodic signal cannot stretch the wait.
+ */
+int zcdev_file_wait(struct zcdev_file *zf, zcdev_wake_t ready,
+		    const void *key, u64 deadline_ns)
+{
+	s64 left;
+	int ret;
+
+	if (deadline_ns >= KTIME_MAX)
+		return wait_event_interruptible(zf->wq, ready(zf, key)) ?: 1;
+	if (ready(zf, key))
+		return 1;
+	left = (s64)deadline_ns - ktime_get_ns();
+	if (left <= 0)
+		return 0;
+	ret = wait_event_interruptible_hrtimeout(zf->wq, ready(zf, key),
+						 ns_to_ktime(left));
+	if (ret == -ETIME)
+		return 0;
+	return ret ?: 1;
 }
 
 /* On close: every handle goes; buffers still mapped live on. */
@@ -77,16 +106,15 @@ static int zcdev_charge(struct zcdev_file *zf, u64 len)
 {
 	if (atomic64_add_return(len, &zf->bytes) > zcdev_max_file_bytes) {
 		atomic64_sub(len, &zf->bytes);
-		pr_info_ratelimited("alloc of %llu bytes refused: over max_file_bytes (%lu) for this file\n",
-				    len, zcdev_max_file_bytes);
-		return -ENOSPC;
+		return zcdev_refuse("alloc", -ENOSPC, "max_file_bytes", len);
 	}
 	if (atomic64_add_return(len, &zcdev_total_bytes) > zcdev_max_total_bytes) {
 		atomic64_sub(len, &zcdev_total_bytes);
 		atomic64_sub(len, &zf->bytes);
-		pr_info_ratelimited("alloc of %llu bytes refused: over max_total_bytes (%lu) for all files\n",
-				    len, zcdev_max_total_bytes);
-		return -ENOSPC;
+		/* A machine-wide limit: the administrator should know. */
+		pr_info_once("max_total_bytes (%lu) reached; further allocations fail with ENOSPC\n",
+			     zcdev_max_total_bytes);
+		return zcdev_refuse("alloc", -ENOSPC, "max_total_bytes", len);
 	}
 	return 0;
 }
@@ -109,11 +137,9 @@ static noinline int zcdev_alloc_coherent(struct zcdev_buf *buf)
 					   &buf->dma_addr,
 					   GFP_KERNEL | __GFP_ACCOUNT |
 					   __GFP_NOWARN);
-	if (!buf->cpu_addr) {
-		pr_info_ratelimited("coherent alloc of %zu bytes failed: out of contiguous memory\n",
+	if (!buf->cpu_addr)
+		return zcdev_refuse("alloc", -ENOMEM, "no_contiguous_memory",
 				    buf->len);
-		return -ENOMEM;
-	}
 	return 0;
 }
 
@@ -176,9 +202,7 @@ static noinline int zcdev_alloc_pages(struct zcdev_buf *buf)
 	for (i = 0; i < buf->nr_pages; i += got) {
 		got = zcdev_alloc_run(buf->pages + i, buf->nr_pages - i);
 		if (!got) {
-			pr_info_ratelimited("alloc of %zu bytes failed at page %lu: out of memory\n",
-					    buf->len, i);
-			ret = -ENOMEM;
+			ret = zcdev_refuse("alloc", -ENOMEM, "no_memory", i);
 			goto err_pages;
 		}
 		if (fatal_signal_pending(current)) {
@@ -204,8 +228,7 @@ static noinline int zcdev_alloc_pages(struct zcdev_buf *buf)
 	ret = dma_map_sgtable(buf->dma_dev, &buf->sgt, DMA_BIDIRECTIONAL,
 			      DMA_ATTR_SKIP_CPU_SYNC);
 	if (ret) {
-		pr_info_ratelimited("DMA mapping of %zu bytes for %s failed: %d\n",
-				    buf->len, dev_name(buf->dma_dev), ret);
+		zcdev_refuse("alloc", ret, "dma_map_failed", buf->len);
 		goto err_sgt;
 	}
 	/* The zeroes are the CPU's writes: hand them to the device. */
@@ -242,6 +265,7 @@ static void zcdev_buf_destroy(struct zcdev_buf *buf)
 {
 	struct zcdev_file *owner = buf->owner;
 
+	trace_zcdev_buf_destroy(buf->handle, buf->kind, buf->len);
 	zcdev_free_memory(buf);
 	zcdev_uncharge(owner, buf->len);
 	kfree(buf);
@@ -269,28 +293,23 @@ static void zcdev_buf_release(struct kref *ref)
 
 static int zcdev_check_alloc(u32 kind, u64 len)
 {
-	if (kind != ZCDEV_BUF_COHERENT && kind != ZCDEV_BUF_PAGES) {
-		pr_info_ratelimited("alloc refused: unknown buffer kind %u\n", kind);
-		return -EINVAL;
-	}
-	if (!len) {
-		pr_info_ratelimited("alloc refused: zero length\n");
-		return -EINVAL;
-	}
-	if (len > zcdev_max_buf_bytes) {
-		pr_info_ratelimited("alloc of %llu bytes refused: over max_buf_bytes (%lu)\n",
-				    len, zcdev_max_buf_bytes);
-		return -EFBIG;
-	}
-	if (kind == ZCDEV_BUF_COHERENT && len > zcdev_max_coherent_bytes()) {
-		pr_info_ratelimited("coherent alloc of %llu bytes refused: one contiguous allocation gives at most %zu bytes (no CMA); use ZCDEV_BUF_PAGES\n",
-				    len, zcdev_max_coherent_bytes());
-		return -EFBIG;
-	}
+	const char *op = "alloc";
+
+	if (kind != ZCDEV_BUF_COHERENT && kind != ZCDEV_BUF_PAGES)
+		return zcdev_refuse(op, -EINVAL, "kind", kind);
+	if (!len)
+		return zcdev_refuse(op, -EINVAL, "zero_len", 0);
+	if (len > zcdev_max_buf_bytes)
+		return zcdev_refuse(op, -EFBIG, "max_buf_bytes", len);
+	/* One contiguous block: use ZCDEV_BUF_PAGES for more. */
+	if (kind == ZCDEV_BUF_COHERENT && len > zcdev_max_coherent_bytes())
+		return zcdev_refuse(op, -EFBIG, "max_coherent_bytes", len);
 	return 0;
 }
 
-struct zcdev_buf *zcdev_buf_create(struct zcdev_file *zf, u32 kind, u64 len)
+/* @dma_dev: the device the memory is allocated and DMA-mapped for. */
+struct zcdev_buf *zcdev_buf_create(struct zcdev_file *zf, u32 kind, u64 len,
+				   struct device *dma_dev)
 {
 	struct zcdev_buf *buf;
 	u32 handle;
@@ -316,7 +335,7 @@ struct zcdev_buf *zcdev_buf_create(struct zcdev_file *zf, u32 kind, u64 len)
 	buf->kind = kind;
 	buf->len = len;
 	buf->nr_pages = len >> PAGE_SHIFT;
-	buf->dma_dev = zcdev_dma_device();
+	buf->dma_dev = dma_dev;
 
 	ret = kind == ZCDEV_BUF_COHERENT ? zcdev_alloc_coherent(buf) :
 					   zcdev_alloc_pages(buf);
@@ -331,8 +350,8 @@ struct zcdev_buf *zcdev_buf_create(struct zcdev_file *zf, u32 kind, u64 len)
 			      XA_LIMIT(1, ZCDEV_MAX_HANDLE), &zf->next_handle,
 			      GFP_KERNEL_ACCOUNT);
 	if (ret < 0) {
-		pr_info_ratelimited("alloc refused: no free handle in this file\n");
-		ret = ret == -EBUSY ? -ENOSPC : ret;
+		ret = ret == -EBUSY ? zcdev_refuse("alloc", -ENOSPC,
+						   "no_free_handle", 0) : ret;
 		goto err_free_memory;
 	}
 	kref_get(&zf->ref);
@@ -341,6 +360,7 @@ struct zcdev_buf *zcdev_buf_create(struct zcdev_file *zf, u32 kind, u64 len)
 	buf->offset = (loff_t)handle << ZCDEV_OFFSET_SHIFT;
 	/* The table's reference stays; the caller gets its own. */
 	kref_get(&buf->ref);
+	trace_zcdev_buf_create(handle, kind, len);
 	return buf;
 
 err_free_memory:
@@ -361,11 +381,8 @@ int zcdev_buf_free(struct zcdev_file *zf, u32 handle)
 {
 	struct zcdev_buf *buf = xa_erase(&zf->bufs, handle);
 
-	if (!buf) {
-		pr_info_ratelimited("free refused: no buffer with handle %u\n",
-				    handle);
-		return -ENOENT;
-	}
+	if (!buf)
+		return zcdev_refuse("free", -ENOENT, "no_handle", handle);
 	zcdev_buf_put(buf);
 	return 0;
 }
@@ -410,6 +427,28 @@ unsigned int zcdev_buf_nr_segs(struct zcdev_buf *buf)
 	return buf->kind == ZCDEV_BUF_COHERENT ? 1 : buf->sgt.nents;
 }
 
+/* The first @max of the buffer's DMA segments, as its device sees them. */
+void zcdev_buf_dma_segs(struct zcdev_buf *buf, struct zcdev_dma_seg *segs,
+			unsigned int max)
+{
+	struct scatterlist *sg;
+	unsigned int i;
+
+	if (buf->kind == ZCDEV_BUF_COHERENT) {
+		if (max) {
+			segs[0].dma_addr = buf->dma_addr;
+			segs[0].len = buf->len;
+		}
+		return;
+	}
+	for_each_sgtable_dma_sg(&buf->sgt, sg, i) {
+		if (i >= max)
+			break;
+		segs[i].dma_addr = sg_dma_address(sg);
+		segs[i].len = sg_dma_len(sg);
+	}
+}
+
 /*
  * The range is checked, but the whole streaming mapping is synced: a user
  * range that maps this buffer may be DMA-mapped on top of it, and the DMA
@@ -421,11 +460,8 @@ int zcdev_buf_sync(struct zcdev_buf *buf, u64 offset, u64 len, bool for_cpu)
 {
 	u64 end;
 
-	if (!len || check_add_overflow(offset, len, &end) || end > buf->len) {
-		pr_info_ratelimited("sync refused: range %llu+%llu outside the %zu-byte buffer\n",
-				    offset, len, buf->len);
-		return -EINVAL;
-	}
+	if (!len || check_add_overflow(offset, len, &end) || end > buf->len)
+		return zcdev_refuse("sync", -EINVAL, "bad_range", offset);
 	if (buf->kind == ZCDEV_BUF_COHERENT)
 		return 0;
 	if (for_cpu)

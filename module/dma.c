@@ -27,14 +27,16 @@
 
 #include <linux/zcdev.h>
 #include "dma.h"
+#include "zcdev_trace.h"
 
 static char *dma_channel;
 module_param(dma_channel, charp, 0444);
 MODULE_PARM_DESC(dma_channel, "DMA channel to use, e.g. dma0chan1 (default: any DMA_MEMCPY channel)");
 
-unsigned int zcdev_dma_queue_depth = 64;
-module_param_named(dma_queue_depth, zcdev_dma_queue_depth, uint, 0444);
-MODULE_PARM_DESC(dma_queue_depth, "DMA transfers one file may have unreaped (default 64)");
+static unsigned int zcdev_dma_queue_depth = 64;
+module_param_cb(dma_queue_depth, &zcdev_queue_depth_ops,
+		&zcdev_dma_queue_depth, 0444);
+MODULE_PARM_DESC(dma_queue_depth, "DMA transfers one file may have unreaped, 1..65536 (default 64)");
 
 /**
  * struct zcdev_dma_chan - the channel every file's transfers share
@@ -66,13 +68,6 @@ struct zcdev_dma_chan {
 };
 
 static struct zcdev_dma_chan zcdev_dc;
-
-struct device *zcdev_dma_device(void)
-{
-	struct dma_chan *chan = READ_ONCE(zcdev_dc.chan);
-
-	return chan ? chan->device->dev : &zcdev_dc.pdev->dev;
-}
 
 static bool zcdev_dma_filter(struct dma_chan *chan, void *name)
 {
@@ -114,18 +109,30 @@ static int zcdev_dma_acquire(void)
  * zcdev is found by the next INFO or ALLOC, before buffers are mapped for
  * the stand-in device.
  */
-void zcdev_dma_refresh(void)
+static struct dma_chan *zcdev_dma_refresh(void)
 {
-	if (READ_ONCE(zcdev_dc.chan))
-		return;
+	struct dma_chan *chan = READ_ONCE(zcdev_dc.chan);
+
+	if (chan)
+		return chan;
 	mutex_lock(&zcdev_dc.lock);
 	zcdev_dma_acquire();
+	chan = zcdev_dc.chan;
 	mutex_unlock(&zcdev_dc.lock);
+	return chan;
+}
+
+/* The device new buffers are allocated and mapped for. */
+struct device *zcdev_dma_device(void)
+{
+	struct dma_chan *chan = zcdev_dma_refresh();
+
+	return chan ? chan->device->dev : &zcdev_dc.pdev->dev;
 }
 
 bool zcdev_dma_available(void)
 {
-	return READ_ONCE(zcdev_dc.chan);
+	return zcdev_dma_refresh();
 }
 
 /* End a transfer with its final status. Called with queue_lock held. */
@@ -142,6 +149,7 @@ static void zcdev_dma_end(struct zcdev_xfer *x, u32 status, int error)
 	x->status = status;
 	x->error = error;
 	x->engine_ns = ktime_to_ns(ktime_sub(now, head));
+	trace_zcdev_dma_end(x->id, status, error, x->bytes_done, lat);
 	if (status == ZCDEV_DMA_DONE)
 		zcdev_dc.last_end = now;
 
@@ -231,8 +239,7 @@ static noinline int zcdev_dma_issue(struct zcdev_xfer *x)
 	return 0;
 
 err:
-	pr_info_ratelimited("DMA descriptor %u of %u could not be prepared\n",
-			    i, x->nr_runs);
+	zcdev_refuse("dma_submit", -ENOMEM, "descriptor_prep", i);
 	spin_lock_irq(&zcdev_dc.queue_lock);
 	list_del(&x->chan_node);
 	x->state = ZCDEV_XFER_IDLE;
@@ -327,7 +334,6 @@ static void zcdev_xfer_free(struct zcdev_xfer *x)
 
 void zcdev_dma_file_init(struct zcdev_file *zf)
 {
-	init_waitqueue_head(&zf->wq);
 	spin_lock_init(&zf->xfer_lock);
 	INIT_LIST_HEAD(&zf->xfers);
 	zf->next_xfer_id = 1;
@@ -339,18 +345,14 @@ int zcdev_dma_submit(struct zcdev_file *zf, struct zcdev_dma_submit *arg,
 	struct zcdev_xfer *x;
 	int ret;
 
-	mutex_lock(&zcdev_dc.lock);
-	ret = zcdev_dma_acquire();
-	mutex_unlock(&zcdev_dc.lock);
-	if (ret)
-		return ret;
+	if (!zcdev_dma_available())
+		return zcdev_refuse("dma_submit", -ENODEV, "no_channel", 0);
 
 	spin_lock(&zf->xfer_lock);
 	if (zf->nr_xfers >= zcdev_dma_queue_depth) {
 		spin_unlock(&zf->xfer_lock);
-		pr_info_ratelimited("dma refused: %u transfers unreaped (dma_queue_depth)\n",
-				    zf->nr_xfers);
-		return -EBUSY;
+		return zcdev_refuse("dma_submit", -EBUSY, "dma_queue_depth",
+				    zcdev_dma_queue_depth);
 	}
 	zf->nr_xfers++;
 	spin_unlock(&zf->xfer_lock);
@@ -389,6 +391,7 @@ int zcdev_dma_submit(struct zcdev_file *zf, struct zcdev_dma_submit *arg,
 	spin_lock_irq(&zcdev_dc.queue_lock);
 	zcdev_dc.stats.in_flight++;
 	spin_unlock_irq(&zcdev_dc.queue_lock);
+	trace_zcdev_dma_submit(x->id, arg->nr_segs, x->nr_runs, x->total);
 	dma_async_issue_pending(zcdev_dc.chan);
 	mutex_unlock(&zcdev_dc.lock);
 
@@ -467,6 +470,14 @@ static int zcdev_dma_ready(struct zcdev_file *zf, u64 id, bool any)
 	return ret;
 }
 
+/* zcdev_file_wait() predicate: something to reap, or never anything. */
+static bool zcdev_dma_wake(struct zcdev_file *zf, const void *key)
+{
+	const struct zcdev_dma_key *k = key;
+
+	return zcdev_dma_ready(zf, k->id, k->all);
+}
+
 static int zcdev_dma_reap(struct zcdev_file *zf, u64 id, bool any,
 			  struct zcdev_dma_wait *arg)
 {
@@ -496,8 +507,8 @@ static int zcdev_dma_reap(struct zcdev_file *zf, u64 id, bool any,
  * End this file's queued transfer @id (or all of them) with @status.
  * Transfers already ended are left alone. -ENOENT for an unknown id.
  */
-static int zcdev_dma_stop(struct zcdev_file *zf, u64 id, bool all,
-			  u32 status, int error, u32 *stopped)
+static int zcdev_dma_stop(const char *op, struct zcdev_file *zf, u64 id,
+			  bool all, u32 status, int error, u32 *stopped)
 {
 	struct zcdev_dma_key key = { .zf = zf, .id = id, .all = all };
 	unsigned int n = 0;
@@ -507,11 +518,8 @@ static int zcdev_dma_stop(struct zcdev_file *zf, u64 id, bool all,
 	spin_lock(&zf->xfer_lock);
 	x = all ? NULL : zcdev_dma_find(zf, id);
 	spin_unlock(&zf->xfer_lock);
-	if (!all && !x) {
-		pr_info_ratelimited("dma cancel refused: no transfer with id %llu\n",
-				    id);
-		return -ENOENT;
-	}
+	if (!all && !x)
+		return zcdev_refuse(op, -ENOENT, "no_transfer", id);
 
 	mutex_lock(&zcdev_dc.lock);
 	/* Stopping the channel costs every file a restart: only if needed. */
@@ -530,63 +538,43 @@ static int zcdev_dma_stop(struct zcdev_file *zf, u64 id, bool all,
 int zcdev_dma_cancel(struct zcdev_file *zf, u64 id, bool all, u32 *cancelled)
 {
 	if (!zcdev_dma_available())
-		return -ENODEV;
-	return zcdev_dma_stop(zf, id, all, ZCDEV_DMA_CANCELLED, -ECANCELED,
-			      cancelled);
-}
-
-/* Sleep until something may be reapable: 1 woken, 0 timed out, <0 signal. */
-static long zcdev_dma_sleep(struct zcdev_file *zf, u64 id, bool any,
-			    s64 timeout_ns, u64 deadline)
-{
-	u64 now = ktime_get_ns();
-	long left;
-
-	if (timeout_ns < 0)
-		return wait_event_interruptible(zf->wq,
-						zcdev_dma_ready(zf, id, any)) ?: 1;
-	if (now >= deadline)
-		return 0;
-	left = wait_event_interruptible_timeout(zf->wq,
-						zcdev_dma_ready(zf, id, any),
-						nsecs_to_jiffies(deadline - now));
-	return left < 0 ? left : !!left;
+		return zcdev_refuse("dma_cancel", -ENODEV, "no_channel", 0);
+	return zcdev_dma_stop("dma_cancel", zf, id, all, ZCDEV_DMA_CANCELLED,
+			      -ECANCELED, cancelled);
 }
 
 int zcdev_dma_wait(struct zcdev_file *zf, struct zcdev_dma_wait *arg)
 {
+	const char *op = "dma_wait";
 	bool any = arg->flags & ZCDEV_DMA_WAIT_ANY;
-	u64 deadline = ktime_get_ns() + max_t(s64, arg->timeout_ns, 0);
+	struct zcdev_dma_key key = { .id = arg->id, .all = any };
 	u64 id = arg->id;
-	long woke;
 	int ret;
 
 	if (!zcdev_dma_available())
-		return -ENODEV;
+		return zcdev_refuse(op, -ENODEV, "no_channel", 0);
 	for (;;) {
 		ret = zcdev_dma_ready(zf, id, any);
-		if (ret < 0) {
-			pr_info_ratelimited("dma wait refused: no transfer %s%llu\n",
-					    any ? "at all" : "with id ",
-					    any ? 0 : id);
-			return ret;
-		}
+		if (ret < 0)
+			return zcdev_refuse(op, ret, any ? "no_transfer_at_all" :
+						"no_transfer", any ? 0 : id);
 		/* Another waiter may win the race to reap: then wait on. */
 		if (ret && zcdev_dma_reap(zf, id, any, arg) != -EAGAIN)
 			return 0;
-		if (!arg->timeout_ns)
+		if (!arg->deadline_ns)
 			return -EAGAIN;
-		woke = zcdev_dma_sleep(zf, id, any, arg->timeout_ns, deadline);
-		if (woke < 0)
-			return woke;
-		if (!woke)
+		ret = zcdev_file_wait(zf, zcdev_dma_wake, &key,
+				      arg->deadline_ns);
+		if (ret < 0)
+			return ret;
+		if (!ret)
 			break;
 	}
 
-	/* Timed out. */
+	/* The deadline passed. */
 	if (any || (arg->flags & ZCDEV_DMA_WAIT_NOTERM))
 		return -ETIMEDOUT;
-	ret = zcdev_dma_stop(zf, id, false, ZCDEV_DMA_TIMEDOUT, -ETIMEDOUT,
+	ret = zcdev_dma_stop(op, zf, id, false, ZCDEV_DMA_TIMEDOUT, -ETIMEDOUT,
 			     NULL);
 	if (ret)
 		return ret;
@@ -605,8 +593,8 @@ void zcdev_dma_file_release(struct zcdev_file *zf)
 	if (list_empty(&zf->xfers))
 		return;
 	if (zcdev_dma_available())
-		zcdev_dma_stop(zf, 0, true, ZCDEV_DMA_CANCELLED, -ECANCELED,
-			       NULL);
+		zcdev_dma_stop("close", zf, 0, true, ZCDEV_DMA_CANCELLED,
+			       -ECANCELED, NULL);
 	list_for_each_entry_safe(x, tmp, &zf->xfers, file_node) {
 		flush_work(&x->cleanup_work);
 		list_del(&x->file_node);
@@ -627,16 +615,11 @@ __poll_t zcdev_dma_poll(struct zcdev_file *zf)
 
 int zcdev_dma_stats(struct zcdev_dma_stats *arg)
 {
-	struct dma_chan *chan;
+	struct dma_chan *chan = zcdev_dma_refresh();
 
-	mutex_lock(&zcdev_dc.lock);
-	chan = zcdev_dc.chan;
-	if (chan)
-		strscpy(arg->channel, dma_chan_name(chan),
-			sizeof(arg->channel));
-	mutex_unlock(&zcdev_dc.lock);
 	if (!chan)
-		return -ENODEV;
+		return zcdev_refuse("dma_stats", -ENODEV, "no_channel", 0);
+	strscpy(arg->channel, dma_chan_name(chan), sizeof(arg->channel));
 
 	spin_lock_irq(&zcdev_dc.queue_lock);
 	arg->transfers = zcdev_dc.stats.transfers;

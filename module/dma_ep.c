@@ -30,25 +30,19 @@ static int zcdev_dma_end_buf(struct zcdev_xfer *x, struct zcdev_dma_end *end,
 	u64 last;
 
 	buf = zcdev_buf_get(x->zf, ep->handle);
-	if (!buf) {
-		pr_info_ratelimited("dma refused: no buffer with handle %u\n",
+	if (!buf)
+		return zcdev_refuse("dma_submit", -ENOENT, "no_handle",
 				    ep->handle);
-		return -ENOENT;
-	}
 	end->buf = buf;
 	end->offset = ep->addr;
 	end->len = len;
-	if (check_add_overflow(ep->addr, len, &last) || last > buf->len) {
-		pr_info_ratelimited("dma refused: range %llu+%llu outside the %zu-byte buffer %u\n",
-				    ep->addr, len, buf->len, buf->handle);
-		return -EINVAL;
-	}
-	if (buf->dma_dev != x->dev) {
-		pr_info_ratelimited("dma refused: buffer %u was mapped for %s, the channel is on %s; allocate it again\n",
-				    buf->handle, dev_name(buf->dma_dev),
-				    dev_name(x->dev));
-		return -EXDEV;
-	}
+	if (check_add_overflow(ep->addr, len, &last) || last > buf->len)
+		return zcdev_refuse("dma_submit", -EINVAL, "bad_range",
+				    ep->addr);
+	/* Mapped for the stand-in device before the channel came. */
+	if (buf->dma_dev != x->dev)
+		return zcdev_refuse("dma_submit", -EXDEV, "mapped_for_other_dev",
+				    buf->handle);
 	return 0;
 }
 
@@ -59,16 +53,13 @@ static int zcdev_dma_end_user(struct zcdev_dma_end *end,
 {
 	u64 last;
 
-	if (ep->handle) {
-		pr_info_ratelimited("dma refused: user endpoint with non-zero handle\n");
-		return -EINVAL;
-	}
+	if (ep->handle)
+		return zcdev_refuse("dma_submit", -EINVAL, "user_ep_handle",
+				    ep->handle);
 	if (check_add_overflow(ep->addr, len, &last) ||
-	    !access_ok(u64_to_user_ptr(ep->addr), len)) {
-		pr_info_ratelimited("dma refused: user range %#llx+%llu is not user memory\n",
-				    ep->addr, len);
-		return -EFAULT;
-	}
+	    !access_ok(u64_to_user_ptr(ep->addr), len))
+		return zcdev_refuse("dma_submit", -EFAULT, "not_user_memory",
+				    ep->addr);
 	end->is_user = true;
 	end->offset = ep->addr;
 	end->len = len;
@@ -298,22 +289,16 @@ static int zcdev_dma_check_seg(const struct zcdev_dma_seg_desc *seg)
 	const struct zcdev_dma_ep *eps[] = { &seg->src, &seg->dst };
 	int i;
 
-	if (!seg->len) {
-		pr_info_ratelimited("dma refused: zero-length segment\n");
-		return -EINVAL;
-	}
-	if (seg->len > zcdev_max_buf_bytes) {
-		pr_info_ratelimited("dma refused: segment of %llu bytes is over max_buf_bytes (%lu)\n",
-				    seg->len, zcdev_max_buf_bytes);
-		return -EINVAL;
-	}
+	if (!seg->len)
+		return zcdev_refuse("dma_submit", -EINVAL, "zero_len", 0);
+	if (seg->len > zcdev_max_buf_bytes)
+		return zcdev_refuse("dma_submit", -EINVAL, "max_buf_bytes",
+				    seg->len);
 	for (i = 0; i < ARRAY_SIZE(eps); i++) {
 		if (eps[i]->type != ZCDEV_DMA_EP_BUF &&
-		    eps[i]->type != ZCDEV_DMA_EP_USER) {
-			pr_info_ratelimited("dma refused: unknown endpoint type %u\n",
+		    eps[i]->type != ZCDEV_DMA_EP_USER)
+			return zcdev_refuse("dma_submit", -EINVAL, "ep_type",
 					    eps[i]->type);
-			return -EINVAL;
-		}
 	}
 	return 0;
 }
@@ -368,11 +353,8 @@ int zcdev_dma_build(struct zcdev_xfer *x, const struct zcdev_dma_seg_desc *segs,
 					&overlap);
 		if (ret)
 			return ret;
-		if (overlap) {
-			pr_info_ratelimited("dma refused: segment %u reads and writes the same memory\n",
-					    i);
-			return -EINVAL;
-		}
+		if (overlap)
+			return zcdev_refuse("dma_submit", -EINVAL, "overlap", i);
 		n += zcdev_dma_seg_runs(x, &x->ends[2 * i], &x->ends[2 * i + 1],
 					max_run, NULL);
 	}

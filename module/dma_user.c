@@ -60,7 +60,7 @@ static int zcdev_writer_get(struct page *page)
 				      GFP_KERNEL));
 	mutex_unlock(&zcdev_writers_lock);
 	if (ret == -EBUSY)
-		pr_info_ratelimited("dma refused: a destination page is already written by %d transfers in flight\n",
+		return zcdev_refuse("dma_submit", ret, "page_writers",
 				    ZCDEV_DMA_MAX_WRITERS);
 	return ret;
 }
@@ -165,10 +165,10 @@ static int zcdev_dma_pin(struct zcdev_xfer *x)
 				x->upages[i + k].page = pages[i + k];
 		}
 		if (pinned != j - i) {
-			pr_info_ratelimited("dma refused: user memory at %#lx could not be pinned%s (%ld)\n",
-					    x->upages[i].uaddr,
-					    write ? " for writing" : "", pinned);
-			ret = pinned < 0 ? pinned : -EFAULT;
+			ret = zcdev_refuse("dma_submit",
+					   pinned < 0 ? pinned : -EFAULT,
+					   write ? "pin_for_write" : "pin",
+					   x->upages[i].uaddr);
 			break;
 		}
 	}
@@ -205,11 +205,9 @@ static int zcdev_dma_map_upages(struct zcdev_xfer *x)
 		}
 		u->dma = dma_map_page_attrs(x->dev, u->page, 0, PAGE_SIZE, dir,
 					    DMA_ATTR_SKIP_CPU_SYNC);
-		if (dma_mapping_error(x->dev, u->dma)) {
-			pr_info_ratelimited("dma refused: mapping user memory for %s failed\n",
-					    dev_name(x->dev));
-			return -ENOMEM;
-		}
+		if (dma_mapping_error(x->dev, u->dma))
+			return zcdev_refuse("dma_submit", -ENOMEM,
+					    "dma_map_failed", u->uaddr);
 		u->mapped = true;
 		dma_sync_single_for_device(x->dev, u->dma, PAGE_SIZE, dir);
 	}
@@ -233,11 +231,9 @@ noinline int zcdev_dma_user_prepare(struct zcdev_xfer *x)
 
 	/* Long-term pins count against RLIMIT_MEMLOCK, as io_uring's do. */
 	ret = account_locked_vm(current->mm, x->nr_upages, true);
-	if (ret) {
-		pr_info_ratelimited("dma refused: pinning %u pages exceeds RLIMIT_MEMLOCK\n",
+	if (ret)
+		return zcdev_refuse("dma_submit", ret, "rlimit_memlock",
 				    x->nr_upages);
-		return ret;
-	}
 	x->mm = current->mm;
 	mmgrab(x->mm);
 

@@ -2,11 +2,9 @@
 /*
  * The ioctl dispatch: the one place that copies argument structs from and
  * to userspace, and checks them against the ABI rules of
- * uapi/linux/zcdev.h (size-versioned structs, flags, reserved fields)
- * before anything else sees them.
+ * uapi/linux/zcdev.h (size-versioned structs and array elements, flags,
+ * reserved fields) before anything else sees them.
  */
-#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
-
 #include <linux/build_bug.h>
 #include <linux/capability.h>
 #include <linux/fs.h>
@@ -23,44 +21,48 @@ static_assert(sizeof(struct zcdev_alloc) == ZCDEV_ALLOC_SIZE_VER0);
 static_assert(sizeof(struct zcdev_free) == ZCDEV_FREE_SIZE_VER0);
 static_assert(sizeof(struct zcdev_query) == ZCDEV_QUERY_SIZE_VER0);
 static_assert(sizeof(struct zcdev_sync) == ZCDEV_SYNC_SIZE_VER0);
-static_assert(sizeof(struct zcdev_dma_seg) == 16);
+static_assert(sizeof(struct zcdev_dma_seg) == ZCDEV_DMA_SEG_SIZE_VER0);
 static_assert(sizeof(struct zcdev_dma_submit) == ZCDEV_DMA_SUBMIT_SIZE_VER0);
 static_assert(sizeof(struct zcdev_dma_wait) == ZCDEV_DMA_WAIT_SIZE_VER0);
 static_assert(sizeof(struct zcdev_dma_cancel) == ZCDEV_DMA_CANCEL_SIZE_VER0);
 static_assert(sizeof(struct zcdev_dma_stats) == ZCDEV_DMA_STATS_SIZE_VER0);
-static_assert(sizeof(struct zcdev_dma_seg_desc) == 40);
+static_assert(sizeof(struct zcdev_dma_seg_desc) ==
+	      ZCDEV_DMA_SEG_DESC_SIZE_VER0);
 static_assert(sizeof(struct zcdev_send) == ZCDEV_SEND_SIZE_VER0);
 static_assert(sizeof(struct zcdev_reap) == ZCDEV_REAP_SIZE_VER0);
-static_assert(sizeof(struct zcdev_send_completion) == 32);
+static_assert(sizeof(struct zcdev_send_completion) ==
+	      ZCDEV_SEND_COMPLETION_SIZE_VER0);
+/* The bounce buffer for any argument is on the stack or one kmalloc. */
+static_assert(ZCDEV_MAX_ARG_SIZE <= 4096);
 
 /*
- * Read a size-versioned argument: its first __u32 says how many bytes the
- * caller passed. Shorter than version 0 is EINVAL; the rest is the
+ * Read one size-versioned struct of @usize bytes at @uarg: below its first
+ * version is EINVAL, over ZCDEV_MAX_ARG_SIZE E2BIG; the rest is the
  * copy_struct_from_user() contract (zero-extend, or E2BIG on a non-zero
- * tail we do not know).
+ * tail this module does not know).
  */
-static int zcdev_get_arg(void *karg, size_t ksize, size_t ver0,
-			 void __user *uarg, u32 *usize)
+static int zcdev_get_struct(const char *op, void *karg, size_t ksize,
+			    size_t ver0, const void __user *uarg, u32 usize)
 {
 	int ret;
 
+	if (usize < ver0)
+		return zcdev_refuse(op, -EINVAL, "size_below_ver0", usize);
+	if (usize > ZCDEV_MAX_ARG_SIZE)
+		return zcdev_refuse(op, -E2BIG, "size_over_max", usize);
+	ret = copy_struct_from_user(karg, ksize, uarg, usize);
+	if (ret == -E2BIG)
+		return zcdev_refuse(op, ret, "nonzero_tail", usize);
+	return ret;
+}
+
+/* An ioctl argument: its first __u32 says how many bytes the caller passed. */
+static int zcdev_get_arg(const char *op, void *karg, size_t ksize,
+			 size_t ver0, void __user *uarg, u32 *usize)
+{
 	if (get_user(*usize, (u32 __user *)uarg))
 		return -EFAULT;
-	if (*usize < ver0) {
-		pr_info_ratelimited("ioctl refused: argument size %u below %zu\n",
-				    *usize, ver0);
-		return -EINVAL;
-	}
-	if (*usize > PAGE_SIZE) {
-		pr_info_ratelimited("ioctl refused: argument size %u over a page\n",
-				    *usize);
-		return -E2BIG;
-	}
-	ret = copy_struct_from_user(karg, ksize, uarg, *usize);
-	if (ret == -E2BIG)
-		pr_info_ratelimited("ioctl refused: %u-byte argument has non-zero bytes past the %zu this module knows\n",
-				    *usize, ksize);
-	return ret;
+	return zcdev_get_struct(op, karg, ksize, ver0, uarg, *usize);
 }
 
 /* Write back no more than the caller's struct holds. */
@@ -71,26 +73,43 @@ static int zcdev_put_arg(void __user *uarg, const void *karg, size_t ksize,
 	       -EFAULT : 0;
 }
 
-static int zcdev_reject_bits(const char *what, u64 value)
+/*
+ * Write @nr array elements of @ksize bytes to a user array of stride
+ * @usize: each element up to the caller's size, a longer element's tail
+ * zeroed, so a caller built against a later header reads zeroes there.
+ */
+static int zcdev_put_array(void __user *uptr, u32 usize, const void *karr,
+			   size_t ksize, unsigned int nr)
 {
-	pr_info_ratelimited("ioctl refused: %s %#llx not zero\n", what, value);
-	return -EINVAL;
+	size_t n = min_t(size_t, ksize, usize);
+	unsigned int i;
+
+	for (i = 0; i < nr; i++) {
+		void __user *uel = uptr + (size_t)i * usize;
+
+		if (copy_to_user(uel, karr + i * ksize, n))
+			return -EFAULT;
+		if (usize > n && clear_user(uel + n, usize - n))
+			return -EFAULT;
+	}
+	return 0;
 }
 
 static long zcdev_ioctl_info(struct zcdev_file *zf, void __user *uarg)
 {
+	const char *op = "info";
 	struct zcdev_info arg;
 	u32 usize;
 	int ret;
 
-	ret = zcdev_get_arg(&arg, sizeof(arg), ZCDEV_INFO_SIZE_VER0, uarg,
+	ret = zcdev_get_arg(op, &arg, sizeof(arg), ZCDEV_INFO_SIZE_VER0, uarg,
 			    &usize);
 	if (ret)
 		return ret;
 	if (arg.flags)
-		return zcdev_reject_bits("info flags", arg.flags);
+		return zcdev_refuse(op, -EINVAL, "flags", arg.flags);
 	if (arg.reserved)
-		return zcdev_reject_bits("info reserved", arg.reserved);
+		return zcdev_refuse(op, -EINVAL, "reserved", arg.reserved);
 
 	arg.abi_version = ZCDEV_ABI_VERSION;
 	arg.page_size = PAGE_SIZE;
@@ -102,7 +121,6 @@ static long zcdev_ioctl_info(struct zcdev_file *zf, void __user *uarg)
 	arg.total_bytes = atomic64_read(&zcdev_total_bytes);
 	arg.features = ZCDEV_FEAT_COHERENT | ZCDEV_FEAT_PAGES;
 	arg.features |= ZCDEV_FEAT_SEND;
-	zcdev_dma_refresh();
 	if (zcdev_dma_available())
 		arg.features |= ZCDEV_FEAT_DMA;
 	return zcdev_put_arg(uarg, &arg, sizeof(arg), usize);
@@ -110,21 +128,20 @@ static long zcdev_ioctl_info(struct zcdev_file *zf, void __user *uarg)
 
 static long zcdev_ioctl_alloc(struct zcdev_file *zf, void __user *uarg)
 {
+	const char *op = "alloc";
 	struct zcdev_alloc arg;
 	struct zcdev_buf *buf;
 	u32 usize;
 	int ret;
 
-	ret = zcdev_get_arg(&arg, sizeof(arg), ZCDEV_ALLOC_SIZE_VER0, uarg,
+	ret = zcdev_get_arg(op, &arg, sizeof(arg), ZCDEV_ALLOC_SIZE_VER0, uarg,
 			    &usize);
 	if (ret)
 		return ret;
 	if (arg.flags)
-		return zcdev_reject_bits("alloc flags", arg.flags);
+		return zcdev_refuse(op, -EINVAL, "flags", arg.flags);
 
-	/* Map new buffers for the channel's device if one has appeared. */
-	zcdev_dma_refresh();
-	buf = zcdev_buf_create(zf, arg.kind, arg.len);
+	buf = zcdev_buf_create(zf, arg.kind, arg.len, zcdev_dma_device());
 	if (IS_ERR(buf))
 		return PTR_ERR(buf);
 	arg.handle = buf->handle;
@@ -141,76 +158,73 @@ static long zcdev_ioctl_alloc(struct zcdev_file *zf, void __user *uarg)
 
 static long zcdev_ioctl_free(struct zcdev_file *zf, void __user *uarg)
 {
+	const char *op = "free";
 	struct zcdev_free arg;
 	u32 usize;
 	int ret;
 
-	ret = zcdev_get_arg(&arg, sizeof(arg), ZCDEV_FREE_SIZE_VER0, uarg,
+	ret = zcdev_get_arg(op, &arg, sizeof(arg), ZCDEV_FREE_SIZE_VER0, uarg,
 			    &usize);
 	if (ret)
 		return ret;
 	if (arg.flags)
-		return zcdev_reject_bits("free flags", arg.flags);
+		return zcdev_refuse(op, -EINVAL, "flags", arg.flags);
 	if (arg.reserved)
-		return zcdev_reject_bits("free reserved", arg.reserved);
+		return zcdev_refuse(op, -EINVAL, "reserved", arg.reserved);
 	return zcdev_buf_free(zf, arg.handle);
 }
 
 /* DMA addresses are privileged: callers without CAP_SYS_ADMIN get EPERM. */
-static int zcdev_copy_segs(struct zcdev_buf *buf, struct zcdev_query *arg)
+static int zcdev_query_segs(struct zcdev_buf *buf, struct zcdev_query *arg)
 {
-	struct zcdev_dma_seg __user *useg = u64_to_user_ptr(arg->segs_ptr);
-	struct zcdev_dma_seg seg;
-	struct scatterlist *sg;
-	unsigned int i;
+	const char *op = "query";
+	struct zcdev_dma_seg *segs;
+	unsigned int nr;
+	int ret;
 
-	if (!capable(CAP_SYS_ADMIN)) {
-		pr_info_ratelimited("query refused: DMA addresses need CAP_SYS_ADMIN\n");
-		return -EPERM;
-	}
-	if (buf->kind == ZCDEV_BUF_COHERENT) {
-		seg.dma_addr = buf->dma_addr;
-		seg.len = buf->len;
-		return copy_to_user(useg, &seg, sizeof(seg)) ? -EFAULT : 0;
-	}
-	for_each_sgtable_dma_sg(&buf->sgt, sg, i) {
-		if (i >= arg->segs_cap)
-			break;
-		seg.dma_addr = sg_dma_address(sg);
-		seg.len = sg_dma_len(sg);
-		if (copy_to_user(&useg[i], &seg, sizeof(seg)))
-			return -EFAULT;
-	}
-	return 0;
+	if (!capable(CAP_SYS_ADMIN))
+		return zcdev_refuse(op, -EPERM, "dma_addr_needs_cap_sys_admin",
+				    0);
+	if (arg->seg_size < ZCDEV_DMA_SEG_SIZE_VER0)
+		return zcdev_refuse(op, -EINVAL, "seg_size", arg->seg_size);
+	if (arg->seg_size > ZCDEV_MAX_ARG_SIZE)
+		return zcdev_refuse(op, -E2BIG, "seg_size", arg->seg_size);
+	nr = min(arg->segs_cap, arg->nr_segs);
+	segs = kvmalloc_array(nr, sizeof(*segs), GFP_KERNEL);
+	if (!segs)
+		return -ENOMEM;
+	zcdev_buf_dma_segs(buf, segs, nr);
+	ret = zcdev_put_array(u64_to_user_ptr(arg->segs_ptr), arg->seg_size,
+			      segs, sizeof(*segs), nr);
+	kvfree(segs);
+	return ret;
 }
 
 static long zcdev_ioctl_query(struct zcdev_file *zf, void __user *uarg)
 {
+	const char *op = "query";
 	struct zcdev_query arg;
 	struct zcdev_buf *buf;
 	u32 usize;
 	int ret;
 
-	ret = zcdev_get_arg(&arg, sizeof(arg), ZCDEV_QUERY_SIZE_VER0, uarg,
+	ret = zcdev_get_arg(op, &arg, sizeof(arg), ZCDEV_QUERY_SIZE_VER0, uarg,
 			    &usize);
 	if (ret)
 		return ret;
 	if (arg.flags)
-		return zcdev_reject_bits("query flags", arg.flags);
+		return zcdev_refuse(op, -EINVAL, "flags", arg.flags);
 	if (arg.reserved)
-		return zcdev_reject_bits("query reserved", arg.reserved);
+		return zcdev_refuse(op, -EINVAL, "reserved", arg.reserved);
 
 	buf = zcdev_buf_get(zf, arg.handle);
-	if (!buf) {
-		pr_info_ratelimited("query refused: no buffer with handle %u\n",
-				    arg.handle);
-		return -ENOENT;
-	}
+	if (!buf)
+		return zcdev_refuse(op, -ENOENT, "no_handle", arg.handle);
 	arg.kind = buf->kind;
 	arg.len = buf->len;
 	arg.offset = buf->offset;
 	arg.nr_segs = zcdev_buf_nr_segs(buf);
-	ret = arg.segs_cap ? zcdev_copy_segs(buf, &arg) : 0;
+	ret = arg.segs_cap ? zcdev_query_segs(buf, &arg) : 0;
 	zcdev_buf_put(buf);
 	if (ret)
 		return ret;
@@ -220,59 +234,91 @@ static long zcdev_ioctl_query(struct zcdev_file *zf, void __user *uarg)
 static long zcdev_ioctl_sync(struct zcdev_file *zf, void __user *uarg)
 {
 	const u32 dirs = ZCDEV_SYNC_FOR_CPU | ZCDEV_SYNC_FOR_DEVICE;
+	const char *op = "sync";
 	struct zcdev_sync arg;
 	struct zcdev_buf *buf;
 	u32 usize;
 	int ret;
 
-	ret = zcdev_get_arg(&arg, sizeof(arg), ZCDEV_SYNC_SIZE_VER0, uarg,
+	ret = zcdev_get_arg(op, &arg, sizeof(arg), ZCDEV_SYNC_SIZE_VER0, uarg,
 			    &usize);
 	if (ret)
 		return ret;
 	if (arg.flags & ~dirs)
-		return zcdev_reject_bits("unknown sync flags", arg.flags & ~dirs);
-	if (hweight32(arg.flags) != 1) {
-		pr_info_ratelimited("sync refused: flags %#x must name exactly one of FOR_CPU, FOR_DEVICE\n",
+		return zcdev_refuse(op, -EINVAL, "flags", arg.flags & ~dirs);
+	if (hweight32(arg.flags) != 1)
+		return zcdev_refuse(op, -EINVAL, "not_one_direction",
 				    arg.flags);
-		return -EINVAL;
-	}
 	if (arg.reserved)
-		return zcdev_reject_bits("sync reserved", arg.reserved);
+		return zcdev_refuse(op, -EINVAL, "reserved", arg.reserved);
 
 	buf = zcdev_buf_get(zf, arg.handle);
-	if (!buf) {
-		pr_info_ratelimited("sync refused: no buffer with handle %u\n",
-				    arg.handle);
-		return -ENOENT;
-	}
+	if (!buf)
+		return zcdev_refuse(op, -ENOENT, "no_handle", arg.handle);
 	ret = zcdev_buf_sync(buf, arg.offset, arg.len,
 			     arg.flags & ZCDEV_SYNC_FOR_CPU);
 	zcdev_buf_put(buf);
 	return ret;
 }
 
+/* Segment descriptors: size-versioned elements of the caller's stride. */
+static struct zcdev_dma_seg_desc *zcdev_get_segs(const struct zcdev_dma_submit *arg)
+{
+	const char *op = "dma_submit";
+	const void __user *uptr = u64_to_user_ptr(arg->segs_ptr);
+	struct zcdev_dma_seg_desc *segs;
+	unsigned int i;
+	int ret;
+
+	segs = kvmalloc_array(arg->nr_segs, sizeof(*segs), GFP_KERNEL);
+	if (!segs)
+		return ERR_PTR(-ENOMEM);
+	for (i = 0; i < arg->nr_segs; i++) {
+		struct zcdev_dma_seg_desc *seg = &segs[i];
+
+		ret = zcdev_get_struct(op, seg, sizeof(*seg),
+				       ZCDEV_DMA_SEG_DESC_SIZE_VER0,
+				       uptr + (size_t)i * arg->seg_size,
+				       arg->seg_size);
+		if (ret)
+			goto err;
+		if (seg->flags) {
+			ret = zcdev_refuse(op, -EINVAL, "seg_flags", seg->flags);
+			goto err;
+		}
+		if (memchr_inv(seg->reserved, 0, sizeof(seg->reserved))) {
+			ret = zcdev_refuse(op, -EINVAL, "seg_reserved", i);
+			goto err;
+		}
+	}
+	return segs;
+
+err:
+	kvfree(segs);
+	return ERR_PTR(ret);
+}
+
 static long zcdev_ioctl_dma_submit(struct zcdev_file *zf, void __user *uarg)
 {
+	const char *op = "dma_submit";
 	struct zcdev_dma_seg_desc *segs;
 	struct zcdev_dma_submit arg;
 	u32 usize;
 	int ret;
 
-	ret = zcdev_get_arg(&arg, sizeof(arg), ZCDEV_DMA_SUBMIT_SIZE_VER0, uarg,
-			    &usize);
+	ret = zcdev_get_arg(op, &arg, sizeof(arg), ZCDEV_DMA_SUBMIT_SIZE_VER0,
+			    uarg, &usize);
 	if (ret)
 		return ret;
 	if (arg.flags)
-		return zcdev_reject_bits("dma submit flags", arg.flags);
-	if (arg.reserved)
-		return zcdev_reject_bits("dma submit reserved", arg.reserved);
-	if (!arg.nr_segs || arg.nr_segs > ZCDEV_DMA_MAX_SEGS) {
-		pr_info_ratelimited("dma refused: %u segments, want 1..%u\n",
-				    arg.nr_segs, ZCDEV_DMA_MAX_SEGS);
-		return -EINVAL;
-	}
-	segs = vmemdup_user(u64_to_user_ptr(arg.segs_ptr),
-			    array_size(arg.nr_segs, sizeof(*segs)));
+		return zcdev_refuse(op, -EINVAL, "flags", arg.flags);
+	if (!arg.nr_segs || arg.nr_segs > ZCDEV_DMA_MAX_SEGS)
+		return zcdev_refuse(op, -EINVAL, "nr_segs", arg.nr_segs);
+	if (arg.seg_size < ZCDEV_DMA_SEG_DESC_SIZE_VER0)
+		return zcdev_refuse(op, -EINVAL, "seg_size", arg.seg_size);
+	if (arg.seg_size > ZCDEV_MAX_ARG_SIZE)
+		return zcdev_refuse(op, -E2BIG, "seg_size", arg.seg_size);
+	segs = zcdev_get_segs(&arg);
 	if (IS_ERR(segs))
 		return PTR_ERR(segs);
 	ret = zcdev_dma_submit(zf, &arg, segs);
@@ -288,17 +334,17 @@ static long zcdev_ioctl_dma_submit(struct zcdev_file *zf, void __user *uarg)
 static long zcdev_ioctl_dma_wait(struct zcdev_file *zf, void __user *uarg)
 {
 	const u32 known = ZCDEV_DMA_WAIT_ANY | ZCDEV_DMA_WAIT_NOTERM;
+	const char *op = "dma_wait";
 	struct zcdev_dma_wait arg;
 	u32 usize;
 	int ret;
 
-	ret = zcdev_get_arg(&arg, sizeof(arg), ZCDEV_DMA_WAIT_SIZE_VER0, uarg,
-			    &usize);
+	ret = zcdev_get_arg(op, &arg, sizeof(arg), ZCDEV_DMA_WAIT_SIZE_VER0,
+			    uarg, &usize);
 	if (ret)
 		return ret;
 	if (arg.flags & ~known)
-		return zcdev_reject_bits("unknown dma wait flags",
-					 arg.flags & ~known);
+		return zcdev_refuse(op, -EINVAL, "flags", arg.flags & ~known);
 	/* Reaping forgets the transfer: only if the answer can be delivered. */
 	ret = zcdev_put_arg(uarg, &arg, sizeof(arg), usize);
 	if (ret)
@@ -311,19 +357,20 @@ static long zcdev_ioctl_dma_wait(struct zcdev_file *zf, void __user *uarg)
 
 static long zcdev_ioctl_dma_cancel(struct zcdev_file *zf, void __user *uarg)
 {
+	const char *op = "dma_cancel";
 	struct zcdev_dma_cancel arg;
 	u32 usize;
 	int ret;
 
-	ret = zcdev_get_arg(&arg, sizeof(arg), ZCDEV_DMA_CANCEL_SIZE_VER0, uarg,
-			    &usize);
+	ret = zcdev_get_arg(op, &arg, sizeof(arg), ZCDEV_DMA_CANCEL_SIZE_VER0,
+			    uarg, &usize);
 	if (ret)
 		return ret;
 	if (arg.flags & ~ZCDEV_DMA_CANCEL_ALL)
-		return zcdev_reject_bits("unknown dma cancel flags",
-					 arg.flags & ~ZCDEV_DMA_CANCEL_ALL);
+		return zcdev_refuse(op, -EINVAL, "flags",
+				    arg.flags & ~ZCDEV_DMA_CANCEL_ALL);
 	if (arg.reserved)
-		return zcdev_reject_bits("dma cancel reserved", arg.reserved);
+		return zcdev_refuse(op, -EINVAL, "reserved", arg.reserved);
 	ret = zcdev_dma_cancel(zf, arg.id, arg.flags & ZCDEV_DMA_CANCEL_ALL,
 			       &arg.cancelled);
 	if (ret)
@@ -333,16 +380,17 @@ static long zcdev_ioctl_dma_cancel(struct zcdev_file *zf, void __user *uarg)
 
 static long zcdev_ioctl_dma_stats(void __user *uarg)
 {
+	const char *op = "dma_stats";
 	struct zcdev_dma_stats arg;
 	u32 usize;
 	int ret;
 
-	ret = zcdev_get_arg(&arg, sizeof(arg), ZCDEV_DMA_STATS_SIZE_VER0, uarg,
-			    &usize);
+	ret = zcdev_get_arg(op, &arg, sizeof(arg), ZCDEV_DMA_STATS_SIZE_VER0,
+			    uarg, &usize);
 	if (ret)
 		return ret;
 	if (arg.flags)
-		return zcdev_reject_bits("dma stats flags", arg.flags);
+		return zcdev_refuse(op, -EINVAL, "flags", arg.flags);
 	ret = zcdev_dma_stats(&arg);
 	if (ret)
 		return ret;
@@ -353,17 +401,17 @@ static long zcdev_ioctl_send(struct zcdev_file *zf, void __user *uarg)
 {
 	const u32 known = ZCDEV_SEND_MORE | ZCDEV_SEND_DONTWAIT |
 			  ZCDEV_SEND_NOSIGNAL;
+	const char *op = "send";
 	struct zcdev_send arg;
 	u32 usize;
 	int ret;
 
-	ret = zcdev_get_arg(&arg, sizeof(arg), ZCDEV_SEND_SIZE_VER0, uarg,
+	ret = zcdev_get_arg(op, &arg, sizeof(arg), ZCDEV_SEND_SIZE_VER0, uarg,
 			    &usize);
 	if (ret)
 		return ret;
 	if (arg.flags & ~known)
-		return zcdev_reject_bits("unknown send flags",
-					 arg.flags & ~known);
+		return zcdev_refuse(op, -EINVAL, "flags", arg.flags & ~known);
 	/* Nothing may be sent if the caller could not learn the id. */
 	ret = zcdev_put_arg(uarg, &arg, sizeof(arg), usize);
 	if (ret)
@@ -379,22 +427,26 @@ static long zcdev_ioctl_send(struct zcdev_file *zf, void __user *uarg)
 
 static long zcdev_ioctl_send_reap(struct zcdev_file *zf, void __user *uarg)
 {
+	const char *op = "send_reap";
 	struct zcdev_send_completion *out;
-	LIST_HEAD(taken);
 	struct zcdev_reap arg;
 	u32 usize;
 	int ret;
 
-	ret = zcdev_get_arg(&arg, sizeof(arg), ZCDEV_REAP_SIZE_VER0, uarg,
+	ret = zcdev_get_arg(op, &arg, sizeof(arg), ZCDEV_REAP_SIZE_VER0, uarg,
 			    &usize);
 	if (ret)
 		return ret;
 	if (arg.flags)
-		return zcdev_reject_bits("send reap flags", arg.flags);
-	if (!arg.max_entries) {
-		pr_info_ratelimited("send reap refused: max_entries is 0\n");
-		return -EINVAL;
-	}
+		return zcdev_refuse(op, -EINVAL, "flags", arg.flags);
+	if (arg.reserved)
+		return zcdev_refuse(op, -EINVAL, "reserved", arg.reserved);
+	if (!arg.max_entries)
+		return zcdev_refuse(op, -EINVAL, "max_entries", 0);
+	if (arg.entry_size < ZCDEV_SEND_COMPLETION_SIZE_VER0)
+		return zcdev_refuse(op, -EINVAL, "entry_size", arg.entry_size);
+	if (arg.entry_size > ZCDEV_MAX_ARG_SIZE)
+		return zcdev_refuse(op, -E2BIG, "entry_size", arg.entry_size);
 	arg.max_entries = min_t(u32, arg.max_entries, ZCDEV_REAP_BATCH);
 	/* The answer must be deliverable before completions are taken. */
 	ret = zcdev_put_arg(uarg, &arg, sizeof(arg), usize);
@@ -403,44 +455,55 @@ static long zcdev_ioctl_send_reap(struct zcdev_file *zf, void __user *uarg)
 	out = kmalloc_array(arg.max_entries, sizeof(*out), GFP_KERNEL);
 	if (!out)
 		return -ENOMEM;
-	ret = zcdev_send_reap(zf, &arg, out, &taken);
-	if (!ret && copy_to_user(u64_to_user_ptr(arg.entries_ptr), out,
-				 array_size(arg.nr, sizeof(*out))))
-		ret = -EFAULT;
-	kfree(out);
+	/* Completions stay queued until they are delivered: none is lost. */
+	ret = zcdev_send_reap_begin(zf, arg.deadline_ns, out, arg.max_entries,
+				    &arg.nr, &arg.pending);
+	if (ret)
+		goto out_free;
+	ret = zcdev_put_array(u64_to_user_ptr(arg.entries_ptr), arg.entry_size,
+			      out, sizeof(*out), arg.nr);
 	if (!ret)
 		ret = zcdev_put_arg(uarg, &arg, sizeof(arg), usize);
-	zcdev_send_reap_done(zf, &taken, ret ? arg.nr : 0, !ret);
+	zcdev_send_reap_end(zf, ret ? 0 : arg.nr);
+out_free:
+	kfree(out);
 	return ret;
 }
 
+/*
+ * Dispatch on the magic and the number alone: the size and direction bits
+ * describe the caller's struct, and a caller built against a later header
+ * (a longer struct, so another size) must reach the same handler.
+ */
 long zcdev_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct zcdev_file *zf = file->private_data;
 	void __user *uarg = (void __user *)arg;
 
-	switch (cmd) {
-	case ZCDEV_IOC_INFO:
+	if (_IOC_TYPE(cmd) != ZCDEV_IOC_MAGIC)
+		return -ENOTTY;
+	switch (_IOC_NR(cmd)) {
+	case _IOC_NR(ZCDEV_IOC_INFO):
 		return zcdev_ioctl_info(zf, uarg);
-	case ZCDEV_IOC_ALLOC:
+	case _IOC_NR(ZCDEV_IOC_ALLOC):
 		return zcdev_ioctl_alloc(zf, uarg);
-	case ZCDEV_IOC_FREE:
+	case _IOC_NR(ZCDEV_IOC_FREE):
 		return zcdev_ioctl_free(zf, uarg);
-	case ZCDEV_IOC_QUERY:
+	case _IOC_NR(ZCDEV_IOC_QUERY):
 		return zcdev_ioctl_query(zf, uarg);
-	case ZCDEV_IOC_SYNC:
+	case _IOC_NR(ZCDEV_IOC_SYNC):
 		return zcdev_ioctl_sync(zf, uarg);
-	case ZCDEV_IOC_DMA_SUBMIT:
+	case _IOC_NR(ZCDEV_IOC_DMA_SUBMIT):
 		return zcdev_ioctl_dma_submit(zf, uarg);
-	case ZCDEV_IOC_DMA_WAIT:
+	case _IOC_NR(ZCDEV_IOC_DMA_WAIT):
 		return zcdev_ioctl_dma_wait(zf, uarg);
-	case ZCDEV_IOC_DMA_CANCEL:
+	case _IOC_NR(ZCDEV_IOC_DMA_CANCEL):
 		return zcdev_ioctl_dma_cancel(zf, uarg);
-	case ZCDEV_IOC_DMA_STATS:
+	case _IOC_NR(ZCDEV_IOC_DMA_STATS):
 		return zcdev_ioctl_dma_stats(uarg);
-	case ZCDEV_IOC_SEND:
+	case _IOC_NR(ZCDEV_IOC_SEND):
 		return zcdev_ioctl_send(zf, uarg);
-	case ZCDEV_IOC_SEND_REAP:
+	case _IOC_NR(ZCDEV_IOC_SEND_REAP):
 		return zcdev_ioctl_send_reap(zf, uarg);
 	default:
 		return -ENOTTY;

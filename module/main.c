@@ -3,13 +3,16 @@
  * zcdev - zero-copy and DMA experiments.
  *
  * /dev/zcdev (a misc device, mode 0600 unless the admin says otherwise)
- * hands out buffers that userspace can mmap, pread/pwrite and, later, DMA
- * into and send to sockets without copying. Each open file is a context
- * owning its buffers; the ABI is uapi/linux/zcdev.h.
+ * hands out buffers that userspace can mmap, pread/pwrite, DMA into and
+ * out of through dmaengine, and send to sockets without copying. Each open
+ * file is a context owning its buffers, transfers and sends; the ABI is
+ * uapi/linux/zcdev.h, the design notes module/README.md. This file holds
+ * the device, the module parameters about memory, and init/exit.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/fs.h>
+#include <linux/kernel.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/poll.h>
@@ -20,9 +23,41 @@
 #include <linux/zcdev.h>
 #include "zcdev.h"
 
+/* Queue depths (dma.c, sock.c): 0 would refuse every request. */
+static int zcdev_queue_depth_set(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 1, 65536);
+}
+
+const struct kernel_param_ops zcdev_queue_depth_ops = {
+	.set = zcdev_queue_depth_set,
+	.get = param_get_uint,
+};
+
+/* A buffer must fit its window of the file's offset space. */
+static int zcdev_buf_bytes_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned long n;
+	int ret;
+
+	ret = kstrtoul(val, 0, &n);
+	if (ret)
+		return ret;
+	if (!n || n > ZCDEV_WINDOW_BYTES)
+		return -EINVAL;
+	*(unsigned long *)kp->arg = n;
+	return 0;
+}
+
+static const struct kernel_param_ops zcdev_buf_bytes_ops = {
+	.set = zcdev_buf_bytes_set,
+	.get = param_get_ulong,
+};
+
 unsigned long zcdev_max_buf_bytes = SZ_256M;
-module_param_named(max_buf_bytes, zcdev_max_buf_bytes, ulong, 0444);
-MODULE_PARM_DESC(max_buf_bytes, "Largest buffer in bytes (default 268435456, at most 68719476736)");
+module_param_cb(max_buf_bytes, &zcdev_buf_bytes_ops, &zcdev_max_buf_bytes,
+		0444);
+MODULE_PARM_DESC(max_buf_bytes, "Largest buffer in bytes, 1..68719476736 (default 268435456)");
 
 unsigned long zcdev_max_file_bytes = SZ_1G;
 module_param_named(max_file_bytes, zcdev_max_file_bytes, ulong, 0444);
@@ -32,9 +67,28 @@ unsigned long zcdev_max_total_bytes = 2UL * SZ_1G;
 module_param_named(max_total_bytes, zcdev_max_total_bytes, ulong, 0444);
 MODULE_PARM_DESC(max_total_bytes, "Bytes of buffers all open files together may hold (default 2147483648)");
 
+static int zcdev_dev_mode_set(const char *val, const struct kernel_param *kp)
+{
+	u16 mode;
+	int ret;
+
+	ret = kstrtou16(val, 0, &mode);
+	if (ret)
+		return ret;
+	if (mode & ~0777)
+		return -EINVAL;
+	*(ushort *)kp->arg = mode;
+	return 0;
+}
+
+static const struct kernel_param_ops zcdev_dev_mode_ops = {
+	.set = zcdev_dev_mode_set,
+	.get = param_get_ushort,
+};
+
 static ushort dev_mode = 0600;
-module_param(dev_mode, ushort, 0444);
-MODULE_PARM_DESC(dev_mode, "Permissions of /dev/zcdev (default 0600: root only)");
+module_param_cb(dev_mode, &zcdev_dev_mode_ops, &dev_mode, 0444);
+MODULE_PARM_DESC(dev_mode, "Permissions of /dev/zcdev, octal, within 0777 (default 0600: root only)");
 
 struct workqueue_struct *zcdev_wq;
 
@@ -44,6 +98,7 @@ static int zcdev_open(struct inode *inode, struct file *file)
 
 	if (!zf)
 		return -ENOMEM;
+	/* The DMA and send halves of the file belong to dma.c and sock.c. */
 	zcdev_dma_file_init(zf);
 	zcdev_sock_file_init(zf);
 	file->private_data = zf;
@@ -90,27 +145,10 @@ static struct miscdevice zcdev_misc = {
 	.fops	= &zcdev_fops,
 };
 
-static int zcdev_check_params(void)
-{
-	if (zcdev_max_buf_bytes > ZCDEV_WINDOW_BYTES) {
-		pr_err("max_buf_bytes %lu is over the %llu-byte offset window\n",
-		       zcdev_max_buf_bytes, ZCDEV_WINDOW_BYTES);
-		return -EINVAL;
-	}
-	if (dev_mode & ~0777) {
-		pr_err("dev_mode %#o has bits outside 0777\n", dev_mode);
-		return -EINVAL;
-	}
-	return 0;
-}
-
 static int __init zcdev_init(void)
 {
 	int ret;
 
-	ret = zcdev_check_params();
-	if (ret)
-		return ret;
 	/* Unbound: its work unpins and frees, and may sleep doing so. */
 	zcdev_wq = alloc_workqueue("zcdev", WQ_UNBOUND, 0);
 	if (!zcdev_wq)

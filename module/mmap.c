@@ -46,23 +46,16 @@ int zcdev_mmap(struct file *file, struct vm_area_struct *vma)
 	int ret;
 
 	/* A private mapping would COW into anonymous pages nobody DMAs into. */
-	if (!(vma->vm_flags & VM_MAYSHARE)) {
-		pr_info_ratelimited("mmap refused: MAP_PRIVATE; zcdev buffers are MAP_SHARED only\n");
-		return -EINVAL;
-	}
+	if (!(vma->vm_flags & VM_MAYSHARE))
+		return zcdev_refuse("mmap", -EINVAL, "map_private", 0);
 	if (vma->vm_pgoff > (LLONG_MAX >> PAGE_SHIFT))
-		return -ENXIO;
+		return zcdev_refuse("mmap", -ENXIO, "no_buffer", vma->vm_pgoff);
 	buf = zcdev_buf_get_by_offset(zf, (loff_t)vma->vm_pgoff << PAGE_SHIFT);
-	if (!buf) {
-		pr_info_ratelimited("mmap refused: no buffer at offset %#llx\n",
-				    (u64)vma->vm_pgoff << PAGE_SHIFT);
-		return -ENXIO;
-	}
+	if (!buf)
+		return zcdev_refuse("mmap", -ENXIO, "no_buffer", vma->vm_pgoff);
 	first_page = vma->vm_pgoff - (buf->offset >> PAGE_SHIFT);
 	if (first_page >= buf->nr_pages || nr > buf->nr_pages - first_page) {
-		pr_info_ratelimited("mmap refused: pages %lu+%lu outside the %lu-page buffer %u\n",
-				    first_page, nr, buf->nr_pages, buf->handle);
-		ret = -ENXIO;
+		ret = zcdev_refuse("mmap", -ENXIO, "bad_range", first_page);
 		goto err_put;
 	}
 
@@ -75,8 +68,7 @@ int zcdev_mmap(struct file *file, struct vm_area_struct *vma)
 	else
 		ret = vm_map_pages(vma, buf->pages, buf->nr_pages);
 	if (ret) {
-		pr_info_ratelimited("mmap of buffer %u failed: %d\n",
-				    buf->handle, ret);
+		zcdev_refuse("mmap", ret, "map_failed", buf->handle);
 		goto err_put;
 	}
 

@@ -59,10 +59,12 @@ static ssize_t zcdev_rw(struct kiocb *iocb, struct iov_iter *iter,
 
 	buf = zcdev_buf_get_by_offset(zf, iocb->ki_pos);
 	if (!buf)
-		return -ENXIO;
+		return zcdev_refuse(is_read ? "read" : "write", -ENXIO,
+				    "no_buffer", iocb->ki_pos);
 	off = iocb->ki_pos - buf->offset;
 	if (off == buf->len) {
-		ret = is_read ? 0 : -ENOSPC;
+		ret = is_read ? 0 : zcdev_refuse("write", -ENOSPC,
+						 "buffer_end", iocb->ki_pos);
 		goto out;
 	}
 	count = min_t(u64, count, buf->len - off);

@@ -36,10 +36,12 @@
 #include <linux/zcdev.h>
 #include "compat.h"
 #include "zcdev.h"
+#include "zcdev_trace.h"
 
-unsigned int zcdev_send_queue_depth = 1024;
-module_param_named(send_queue_depth, zcdev_send_queue_depth, uint, 0444);
-MODULE_PARM_DESC(send_queue_depth, "Sends one file may have in flight or unreaped (default 1024)");
+static unsigned int zcdev_send_queue_depth = 1024;
+module_param_cb(send_queue_depth, &zcdev_queue_depth_ops,
+		&zcdev_send_queue_depth, 0444);
+MODULE_PARM_DESC(send_queue_depth, "Sends one file may have in flight or unreaped, 1..65536 (default 1024)");
 
 /**
  * struct zcdev_send_ctx - one send, from the ioctl to its reaped completion
@@ -67,6 +69,7 @@ void zcdev_sock_file_init(struct zcdev_file *zf)
 {
 	spin_lock_init(&zf->send_lock);
 	INIT_LIST_HEAD(&zf->sends_done);
+	mutex_init(&zf->reap_lock);
 	zf->next_send_id = 1;
 }
 
@@ -88,6 +91,9 @@ static void zcdev_send_complete(struct zcdev_send_ctx *ctx)
 	rcu_read_lock();
 	if (READ_ONCE(ctx->zc_copied) || !READ_ONCE(ctx->zc_used))
 		ctx->compl.flags |= ZCDEV_COMPL_COPIED;
+	if (ctx->report)
+		trace_zcdev_send_complete(ctx->compl.id, ctx->compl.bytes,
+					  ctx->compl.flags & ZCDEV_COMPL_COPIED);
 
 	/* Once on sends_done, @ctx (and the file reference it holds) belongs
 	 * to the reaper: wake it before letting go of the lock.
@@ -132,11 +138,9 @@ static int zcdev_send_check_sock(struct socket *sock)
 	bool tcp = sk->sk_type == SOCK_STREAM && sk->sk_protocol == IPPROTO_TCP;
 	bool udp = sk->sk_type == SOCK_DGRAM && sk->sk_protocol == IPPROTO_UDP;
 
-	if (!inet || !(tcp || udp)) {
-		pr_info_ratelimited("send refused: socket is not TCP or UDP over IPv4/IPv6 (family %u, type %u, protocol %u)\n",
-				    sk->sk_family, sk->sk_type, sk->sk_protocol);
-		return -EPROTONOSUPPORT;
-	}
+	if (!inet || !(tcp || udp))
+		return zcdev_refuse("send", -EPROTONOSUPPORT, "not_tcp_udp_inet",
+				    sk->sk_family);
 	return 0;
 }
 
@@ -144,16 +148,12 @@ static int zcdev_send_check_buf(struct zcdev_buf *buf, u64 offset, u64 len)
 {
 	u64 end;
 
-	if (buf->kind != ZCDEV_BUF_PAGES) {
-		pr_info_ratelimited("send refused: buffer %u is coherent; its tail pages have no refcount for the stack to hold\n",
+	/* A coherent block's tail pages have no refcount for the stack. */
+	if (buf->kind != ZCDEV_BUF_PAGES)
+		return zcdev_refuse("send", -EOPNOTSUPP, "coherent_buffer",
 				    buf->handle);
-		return -EOPNOTSUPP;
-	}
-	if (!len || check_add_overflow(offset, len, &end) || end > buf->len) {
-		pr_info_ratelimited("send refused: range %llu+%llu outside the %zu-byte buffer %u\n",
-				    offset, len, buf->len, buf->handle);
-		return -EINVAL;
-	}
+	if (!len || check_add_overflow(offset, len, &end) || end > buf->len)
+		return zcdev_refuse("send", -EINVAL, "bad_range", offset);
 	return 0;
 }
 
@@ -211,9 +211,9 @@ static int zcdev_send_reserve(struct zcdev_file *zf)
 		zf->nr_sends_pending++;
 	spin_unlock_irq(&zf->send_lock);
 	if (ret)
-		pr_info_ratelimited("send refused: %u sends in flight or unreaped (send_queue_depth)\n",
+		return zcdev_refuse("send", ret, "send_queue_depth",
 				    zcdev_send_queue_depth);
-	return ret;
+	return 0;
 }
 
 static void zcdev_send_unreserve(struct zcdev_file *zf)
@@ -273,20 +273,15 @@ int zcdev_send(struct zcdev_file *zf, struct zcdev_send *arg)
 	int ret;
 
 	sock = sockfd_lookup(arg->sock_fd, &ret);
-	if (!sock) {
-		pr_info_ratelimited("send refused: fd %d is not a socket (%d)\n",
-				    arg->sock_fd, ret);
-		return ret;
-	}
+	if (!sock)
+		return zcdev_refuse("send", ret, "not_a_socket", arg->sock_fd);
 	ret = zcdev_send_check_sock(sock);
 	if (ret)
 		goto out_sock;
 
 	buf = zcdev_buf_get(zf, arg->handle);
 	if (!buf) {
-		pr_info_ratelimited("send refused: no buffer with handle %u\n",
-				    arg->handle);
-		ret = -ENOENT;
+		ret = zcdev_refuse("send", -ENOENT, "no_handle", arg->handle);
 		goto out_sock;
 	}
 	ret = zcdev_send_check_buf(buf, arg->offset, arg->len);
@@ -320,6 +315,7 @@ int zcdev_send(struct zcdev_file *zf, struct zcdev_send *arg)
 		ctx->report = true;
 		arg->id = ctx->compl.id;
 		arg->bytes = ret;
+		trace_zcdev_send(arg->id, arg->handle, arg->offset, ret);
 		ret = 0;
 	}
 	/* Drop our own reference: completes now unless the stack holds pages. */
@@ -334,71 +330,82 @@ out_sock:
 	return ret;
 }
 
-/* Called with zf->send_lock held. */
-static unsigned int zcdev_send_take(struct zcdev_file *zf,
-				    struct zcdev_send_completion *out,
-				    unsigned int max, struct list_head *done)
-{
-	struct zcdev_send_ctx *ctx, *tmp;
-	unsigned int n = 0;
-
-	list_for_each_entry_safe(ctx, tmp, &zf->sends_done, node) {
-		if (n == max)
-			break;
-		out[n++] = ctx->compl;
-		list_move_tail(&ctx->node, done);
-		zf->nr_sends_done--;
-	}
-	return n;
-}
-
 static bool zcdev_send_any_done(struct zcdev_file *zf)
 {
 	return READ_ONCE(zf->nr_sends_done);
 }
 
-/*
- * Take up to max_entries completions into @out and onto @taken; the caller
- * copies them out and then calls zcdev_send_reap_done().
- */
-int zcdev_send_reap(struct zcdev_file *zf, struct zcdev_reap *arg,
-		    struct zcdev_send_completion *out, struct list_head *taken)
+/* zcdev_file_wait() predicate. */
+static bool zcdev_send_wake(struct zcdev_file *zf, const void *unused)
 {
-	long ret = 0;
+	return zcdev_send_any_done(zf);
+}
 
-	if (arg->timeout_ns < 0)
-		ret = wait_event_interruptible(zf->wq, zcdev_send_any_done(zf));
-	else if (arg->timeout_ns > 0)
-		ret = wait_event_interruptible_timeout(zf->wq,
-						       zcdev_send_any_done(zf),
-						       nsecs_to_jiffies(arg->timeout_ns));
-	if (ret < 0)
-		return ret;
+/* Copy up to @max of the oldest completions; they stay queued. */
+static unsigned int zcdev_send_peek(struct zcdev_file *zf,
+				    struct zcdev_send_completion *out,
+				    unsigned int max)
+{
+	struct zcdev_send_ctx *ctx;
+	unsigned int n = 0;
 
 	spin_lock_irq(&zf->send_lock);
-	arg->nr = zcdev_send_take(zf, out, arg->max_entries, taken);
-	arg->pending = zf->nr_sends_pending;
+	list_for_each_entry(ctx, &zf->sends_done, node) {
+		if (n == max)
+			break;
+		out[n++] = ctx->compl;
+	}
+	spin_unlock_irq(&zf->send_lock);
+	return n;
+}
+
+/*
+ * Wait until @deadline_ns for a first completion and copy up to @max of
+ * the oldest into @out. On success the reap lock is held and the
+ * completions are still queued: zcdev_send_reap_end() forgets the ones
+ * userspace was given, so a bad pointer loses none.
+ */
+int zcdev_send_reap_begin(struct zcdev_file *zf, u64 deadline_ns,
+			  struct zcdev_send_completion *out, unsigned int max,
+			  u32 *nr, u64 *pending)
+{
+	long ret;
+
+	for (;;) {
+		ret = deadline_ns ? zcdev_file_wait(zf, zcdev_send_wake, NULL,
+						    deadline_ns) : 0;
+		if (ret < 0)
+			return ret;
+		if (mutex_lock_interruptible(&zf->reap_lock))
+			return -ERESTARTSYS;
+		*nr = zcdev_send_peek(zf, out, max);
+		/* Another reaper may have taken what woke us: wait on. */
+		if (*nr || !ret)
+			break;
+		mutex_unlock(&zf->reap_lock);
+	}
+	spin_lock_irq(&zf->send_lock);
+	*pending = zf->nr_sends_pending;
 	spin_unlock_irq(&zf->send_lock);
 	return 0;
 }
 
-/*
- * Completions userspace got are forgotten; ones it could not be given
- * (a bad pointer) go back to the head of the queue, so none is lost.
- */
-void zcdev_send_reap_done(struct zcdev_file *zf, struct list_head *taken,
-			  unsigned int nr, bool delivered)
+void zcdev_send_reap_end(struct zcdev_file *zf, unsigned int delivered)
 {
 	struct zcdev_send_ctx *ctx, *tmp;
+	LIST_HEAD(done);
 
-	if (!delivered) {
-		spin_lock_irq(&zf->send_lock);
-		list_splice(taken, &zf->sends_done);
-		zf->nr_sends_done += nr;
-		spin_unlock_irq(&zf->send_lock);
-		return;
+	spin_lock_irq(&zf->send_lock);
+	list_for_each_entry_safe(ctx, tmp, &zf->sends_done, node) {
+		if (!delivered--)
+			break;
+		list_move_tail(&ctx->node, &done);
+		zf->nr_sends_done--;
 	}
-	list_for_each_entry_safe(ctx, tmp, taken, node)
+	spin_unlock_irq(&zf->send_lock);
+	mutex_unlock(&zf->reap_lock);
+
+	list_for_each_entry_safe(ctx, tmp, &done, node)
 		zcdev_send_ctx_free(ctx);
 }
 

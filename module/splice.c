@@ -27,7 +27,7 @@ ssize_t zcdev_splice_read(struct file *in, loff_t *ppos,
 
 	buf = zcdev_buf_get_by_offset(zf, *ppos);
 	if (!buf)
-		return -ENXIO;
+		return zcdev_refuse("splice", -ENXIO, "no_buffer", *ppos);
 	off = *ppos - buf->offset;
 	if (buf->kind == ZCDEV_BUF_COHERENT) {
 		zcdev_buf_put(buf);

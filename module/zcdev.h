@@ -12,11 +12,14 @@
 #include <linux/dma-mapping.h>
 #include <linux/fs.h>
 #include <linux/kref.h>
+#include <linux/ktime.h>
 #include <linux/list.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 #include <linux/mm_types.h>
+#include <linux/moduleparam.h>
+#include <linux/mutex.h>
 #include <linux/scatterlist.h>
 #include <linux/types.h>
 #include <linux/uio.h>
@@ -51,7 +54,9 @@ extern struct workqueue_struct *zcdev_wq;
  * @next_handle: where the cyclic handle search resumes; guarded by the
  *	xarray's lock (xa_alloc_cyclic takes it)
  * @bytes: bytes held by buffers this file created and that still exist
- * @wq: woken when one of this file's transfers finishes (wait, poll)
+ * @wq: the file's one wait queue, initialised with the file: woken by
+ *	dma.c when a transfer's cleanup is done and by sock.c when a send
+ *	completes; waited on by DMA_WAIT, SEND_REAP and poll() (main.c)
  * @xfer_lock: guards @xfers, @nr_xfers, @next_xfer_id and the finished
  *	state of every transfer on @xfers
  * @xfers: DMA transfers submitted and not yet reaped, in submission order
@@ -64,6 +69,8 @@ extern struct workqueue_struct *zcdev_wq;
  * @nr_sends_done: length of @sends_done
  * @next_send_id: id of the next send (ids start at 1)
  * @released: the file is closed; later completions are dropped
+ * @reap_lock: one SEND_REAP at a time between taking completions and
+ *	delivering them, so two reapers never get the same completion
  */
 struct zcdev_file {
 	struct kref ref;
@@ -81,6 +88,7 @@ struct zcdev_file {
 	unsigned int nr_sends_done;
 	u64 next_send_id;
 	bool released;
+	struct mutex reap_lock; /* see @reap_lock above */
 };
 
 /**
@@ -119,18 +127,22 @@ struct zcdev_buf {
 	struct work_struct destroy_work;
 };
 
+/* main.c: queue depths, 1..65536 (a depth of 0 would refuse everything). */
+extern const struct kernel_param_ops zcdev_queue_depth_ops;
+
+/* trace.c: emit the zcdev_refuse trace event and return @err. */
+int zcdev_refuse(const char *op, int err, const char *reason, u64 value);
+
 /* fault.c */
 void zcdev_fault_init(void);
 void zcdev_fault_exit(void);
 bool zcdev_should_fail(void);
 
 /* dma.c */
-extern unsigned int zcdev_dma_queue_depth;
 int zcdev_dma_init(void);
 void zcdev_dma_exit(void);
 struct device *zcdev_dma_device(void);
 bool zcdev_dma_available(void);
-void zcdev_dma_refresh(void);
 void zcdev_dma_file_init(struct zcdev_file *zf);
 void zcdev_dma_file_release(struct zcdev_file *zf);
 __poll_t zcdev_dma_poll(struct zcdev_file *zf);
@@ -149,28 +161,33 @@ int zcdev_dma_stats(struct zcdev_dma_stats *arg);
 size_t zcdev_max_coherent_bytes(void);
 struct zcdev_file *zcdev_file_create(void);
 void zcdev_file_put(struct zcdev_file *zf);
+typedef bool (*zcdev_wake_t)(struct zcdev_file *zf, const void *key);
+int zcdev_file_wait(struct zcdev_file *zf, zcdev_wake_t ready,
+		    const void *key, u64 deadline_ns);
 void zcdev_file_release_bufs(struct zcdev_file *zf);
-struct zcdev_buf *zcdev_buf_create(struct zcdev_file *zf, u32 kind, u64 len);
+struct zcdev_buf *zcdev_buf_create(struct zcdev_file *zf, u32 kind, u64 len,
+				   struct device *dma_dev);
 int zcdev_buf_free(struct zcdev_file *zf, u32 handle);
 struct zcdev_buf *zcdev_buf_get(struct zcdev_file *zf, u32 handle);
 struct zcdev_buf *zcdev_buf_get_by_offset(struct zcdev_file *zf, loff_t pos);
 void zcdev_buf_put(struct zcdev_buf *buf);
 unsigned int zcdev_buf_nr_segs(struct zcdev_buf *buf);
+struct zcdev_dma_seg;
+void zcdev_buf_dma_segs(struct zcdev_buf *buf, struct zcdev_dma_seg *segs,
+			unsigned int max);
 int zcdev_buf_sync(struct zcdev_buf *buf, u64 offset, u64 len, bool for_cpu);
 
 /* sock.c */
-extern unsigned int zcdev_send_queue_depth;
 struct zcdev_send;
-struct zcdev_reap;
 struct zcdev_send_completion;
 void zcdev_sock_file_init(struct zcdev_file *zf);
 void zcdev_sock_file_release(struct zcdev_file *zf);
 __poll_t zcdev_sock_poll(struct zcdev_file *zf);
 int zcdev_send(struct zcdev_file *zf, struct zcdev_send *arg);
-int zcdev_send_reap(struct zcdev_file *zf, struct zcdev_reap *arg,
-		    struct zcdev_send_completion *out, struct list_head *taken);
-void zcdev_send_reap_done(struct zcdev_file *zf, struct list_head *taken,
-			  unsigned int nr, bool delivered);
+int zcdev_send_reap_begin(struct zcdev_file *zf, u64 deadline_ns,
+			  struct zcdev_send_completion *out, unsigned int max,
+			  u32 *nr, u64 *pending);
+void zcdev_send_reap_end(struct zcdev_file *zf, unsigned int delivered);
 
 /* splice.c */
 ssize_t zcdev_splice_read(struct file *in, loff_t *ppos,

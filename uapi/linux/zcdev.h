@@ -22,12 +22,48 @@
  * inside one buffer (else ENXIO). A mapping keeps its buffer alive after
  * ZCDEV_IOC_FREE and after close().
  *
+ * Ioctl numbers: every command is _IOW/_IOWR(ZCDEV_IOC_MAGIC, nr, struct)
+ * with the struct it takes, so strace, seccomp filters and compat layers
+ * see its size and direction. ZCDEV_IOC_MAGIC is 0xBD, which neither the
+ * 6.1 nor the 6.18 Documentation/userspace-api/ioctl/ioctl-number.rst
+ * lists (0xB7 is nsfs and remoteproc, 0xB8 mshv, 0xBA liveupdate); a test
+ * compares every command here with every ioctl number of the kernel's own
+ * uapi headers. The module dispatches on the magic and _IOC_NR only: the
+ * size and direction bits describe the struct of the header the caller was
+ * compiled with, and a later, longer struct keeps its number (and so its
+ * handler), while its size field says which version the caller passed.
+ *
  * Every ioctl argument starts with __u32 size, the number of bytes the
  * caller passes (sizeof the struct it was compiled with). A shorter struct
  * than the current one is zero-extended, a longer one must have a zero tail
- * (else E2BIG); below the first version's size is EINVAL. Unknown flags and
+ * (else E2BIG); below the first version's size is EINVAL, above
+ * ZCDEV_MAX_ARG_SIZE is E2BIG even with a zero tail. Unknown flags and
  * non-zero reserved fields are EINVAL, unknown commands ENOTTY, unknown
  * handles ENOENT. Output is written back up to the caller's size.
+ *
+ * Arrays (DMA segments in, DMA addresses and send completions out) are
+ * passed with their element size, so elements can grow the same way: an
+ * input element shorter than the module's is zero-extended, a longer one
+ * must have a zero tail (E2BIG); an output element is written up to the
+ * caller's element size and a longer one gets a zeroed tail. Below the
+ * element's first size is EINVAL.
+ *
+ * Waiting: ZCDEV_IOC_DMA_WAIT and ZCDEV_IOC_SEND_REAP take an absolute
+ * CLOCK_MONOTONIC deadline in nanoseconds (clock_gettime(CLOCK_MONOTONIC)
+ * as seconds * 1e9 + nanoseconds, plus the time to wait). A deadline that
+ * has passed looks once without sleeping; 0 is a poll (what a poll returns
+ * is said per ioctl); ZCDEV_DEADLINE_NEVER waits without limit. A signal
+ * whose handler runs interrupts the wait and changes nothing (nothing is
+ * reaped, no transfer is stopped): with SA_RESTART the call restarts and
+ * waits for the same deadline, so a periodic signal cannot stretch the
+ * wait; without SA_RESTART it fails with EINTR. Signals without a handler
+ * (ignored, stop and continue) do not end the wait.
+ *
+ * ZCDEV_ABI_VERSION changes with every change of this file's structs,
+ * numbers or flag values, also compatible ones; uapi/zcdev.abi describes
+ * the ABI of the current version and a test of `make check` fails when the
+ * two disagree. Compatibility itself comes from the size rules above: a
+ * module serves callers built against any earlier version.
  *
  * DMA addresses reach only callers with CAP_SYS_ADMIN (EPERM otherwise).
  */
@@ -38,7 +74,13 @@
 #include <linux/ioctl.h>
 
 #define ZCDEV_ABI_VERSION	1
-#define ZCDEV_IOC_MAGIC		0xB7
+#define ZCDEV_IOC_MAGIC		0xBD
+
+/* Largest argument struct the module reads (E2BIG above it). */
+#define ZCDEV_MAX_ARG_SIZE	4096
+
+/* deadline_ns: wait without limit. */
+#define ZCDEV_DEADLINE_NEVER	(~(__u64)0)
 
 /* Buffer kinds (zcdev_alloc.kind, zcdev_query.kind). */
 #define ZCDEV_BUF_COHERENT	1
@@ -138,8 +180,11 @@ struct zcdev_dma_seg {
  * @offset: out: offset for mmap, pread and pwrite
  * @nr_segs: out: number of DMA segments
  * @segs_cap: in: entries at @segs_ptr; non-zero needs CAP_SYS_ADMIN (EPERM)
- * @segs_ptr: in: user pointer to struct zcdev_dma_seg[@segs_cap]; filled
- *	with min(@nr_segs, @segs_cap) entries
+ * @seg_size: in: sizeof(struct zcdev_dma_seg) as the caller knows it, the
+ *	stride of @segs_ptr; at least ZCDEV_DMA_SEG_SIZE_VER0 when @segs_cap
+ *	is non-zero (else EINVAL)
+ * @segs_ptr: in: user pointer to @segs_cap elements of @seg_size bytes;
+ *	the first min(@nr_segs, @segs_cap) are filled
  * @reserved: zero
  */
 struct zcdev_query {
@@ -152,7 +197,8 @@ struct zcdev_query {
 	__u32 nr_segs;
 	__u32 segs_cap;
 	__u64 segs_ptr;
-	__u64 reserved;
+	__u32 seg_size;
+	__u32 reserved;
 };
 
 /* zcdev_sync.flags: exactly one of these. */
@@ -213,11 +259,15 @@ struct zcdev_dma_ep {
  * @src: where the bytes come from
  * @dst: where they go
  * @len: bytes, at least 1
+ * @flags: must be 0 (none defined yet)
+ * @reserved: zero
  */
 struct zcdev_dma_seg_desc {
 	struct zcdev_dma_ep src;
 	struct zcdev_dma_ep dst;
 	__u64 len;
+	__u32 flags;
+	__u32 reserved[5];
 };
 
 /**
@@ -225,12 +275,15 @@ struct zcdev_dma_seg_desc {
  * @size: sizeof(struct zcdev_dma_submit)
  * @flags: must be 0
  * @nr_segs: entries at @segs_ptr, 1 .. ZCDEV_DMA_MAX_SEGS
- * @reserved: zero
- * @segs_ptr: user pointer to struct zcdev_dma_seg_desc[@nr_segs]
+ * @seg_size: sizeof(struct zcdev_dma_seg_desc) as the caller knows it, the
+ *	stride of @segs_ptr: ZCDEV_DMA_SEG_DESC_SIZE_VER0 .. ZCDEV_MAX_ARG_SIZE
+ * @segs_ptr: user pointer to @nr_segs elements of @seg_size bytes
  * @user_data: returned unchanged by ZCDEV_IOC_DMA_WAIT
  * @id: out: the transfer's id, never 0
  *
- * Returns at once. Errors: EINVAL (bad segment, overlap, zero length),
+ * Returns at once. Errors: EINVAL (bad segment, overlap, zero length,
+ * segment flags or reserved fields, @seg_size too small), E2BIG (a
+ * segment's bytes past the module's struct are not zero),
  * ENOENT (handle), EFAULT (user range not mapped, or not writable for a
  * destination), EBUSY (dma_queue_depth transfers of this file are neither
  * finished nor reaped, or a destination page of user memory is already
@@ -243,7 +296,7 @@ struct zcdev_dma_submit {
 	__u32 size;
 	__u32 flags;
 	__u32 nr_segs;
-	__u32 reserved;
+	__u32 seg_size;
 	__u64 segs_ptr;
 	__u64 user_data;
 	__u64 id;
@@ -254,19 +307,20 @@ struct zcdev_dma_submit {
 /* zcdev_dma_wait.status */
 #define ZCDEV_DMA_DONE		1	/* every byte moved */
 #define ZCDEV_DMA_ERROR		2	/* the engine failed: see error */
-#define ZCDEV_DMA_TIMEDOUT	3	/* timeout_ns passed; terminated */
+#define ZCDEV_DMA_TIMEDOUT	3	/* deadline_ns passed; terminated */
 #define ZCDEV_DMA_CANCELLED	4	/* ZCDEV_IOC_DMA_CANCEL stopped it */
 
 /* zcdev_dma_wait.flags */
 #define ZCDEV_DMA_WAIT_ANY	0x1U	/* reap whichever transfer ends first */
-#define ZCDEV_DMA_WAIT_NOTERM	0x2U	/* on timeout, leave it running */
+#define ZCDEV_DMA_WAIT_NOTERM	0x2U	/* at the deadline, leave it running */
 
 /**
  * struct zcdev_dma_wait - ZCDEV_IOC_DMA_WAIT: wait for a transfer and reap it
  * @size: sizeof(struct zcdev_dma_wait)
  * @flags: ZCDEV_DMA_WAIT_*
  * @id: transfer to wait for (ignored with ZCDEV_DMA_WAIT_ANY; out: the id)
- * @timeout_ns: in: how long to wait; 0 polls, negative waits forever
+ * @deadline_ns: in: CLOCK_MONOTONIC time to give up at (see "Waiting"
+ *	above): 0 polls, ZCDEV_DEADLINE_NEVER waits without limit
  * @status: out: ZCDEV_DMA_* (0 and EAGAIN: still running, nothing reaped)
  * @error: out: positive errno for ERROR (EIO), TIMEDOUT (ETIMEDOUT) and
  *	CANCELLED (ECANCELED), else 0
@@ -276,16 +330,19 @@ struct zcdev_dma_submit {
  * @user_data: out: as given at submit
  *
  * A transfer is reaped (its id forgotten) when this returns its final
- * status. When the timeout passes, the transfer is terminated and reaped
- * as ZCDEV_DMA_TIMEDOUT unless ZCDEV_DMA_WAIT_NOTERM is set, in which case
- * the ioctl fails with ETIMEDOUT and the transfer runs on. A signal ends the
- * wait with EINTR and changes nothing. Unknown id: ENOENT.
+ * status. @deadline_ns 0 polls: a transfer still running fails the call
+ * with EAGAIN and is left alone. When any other deadline passes (also one
+ * that had passed before the call) with the transfer still running, it is
+ * terminated and reaped as ZCDEV_DMA_TIMEDOUT, unless ZCDEV_DMA_WAIT_NOTERM
+ * is set: then the call fails with ETIMEDOUT and the transfer runs on.
+ * With ZCDEV_DMA_WAIT_ANY nothing is terminated (EAGAIN or ETIMEDOUT).
+ * A signal: see "Waiting" above. Unknown id: ENOENT.
  */
 struct zcdev_dma_wait {
 	__u32 size;
 	__u32 flags;
 	__u64 id;
-	__s64 timeout_ns;
+	__u64 deadline_ns;
 	__u32 status;
 	__s32 error;
 	__u64 bytes;
@@ -421,15 +478,21 @@ struct zcdev_send_completion {
  * struct zcdev_reap - ZCDEV_IOC_SEND_REAP: collect send completions
  * @size: sizeof(struct zcdev_reap)
  * @flags: must be 0
- * @entries_ptr: user pointer to struct zcdev_send_completion[@max_entries]
+ * @entries_ptr: user pointer to @max_entries elements of @entry_size bytes
  * @max_entries: room at @entries_ptr (at least 1)
  * @nr: out: completions written, oldest first
- * @timeout_ns: 0 returns at once, negative waits for at least one, positive
- *	waits at most that long (then nr may be 0)
+ * @deadline_ns: CLOCK_MONOTONIC time to stop waiting for a first
+ *	completion (see "Waiting" above): 0 returns at once,
+ *	ZCDEV_DEADLINE_NEVER waits for at least one; when it passes the call
+ *	succeeds with @nr 0
  * @pending: out: sends of this file not yet completed
+ * @entry_size: sizeof(struct zcdev_send_completion) as the caller knows
+ *	it, the stride of @entries_ptr: at least
+ *	ZCDEV_SEND_COMPLETION_SIZE_VER0 (else EINVAL)
+ * @reserved: zero
  *
  * poll() on the file reports EPOLLIN while a completion (or a finished DMA
- * transfer) waits to be reaped. A signal during the wait is EINTR.
+ * transfer) waits to be reaped. A signal: see "Waiting" above.
  */
 struct zcdev_reap {
 	__u32 size;
@@ -437,33 +500,40 @@ struct zcdev_reap {
 	__u64 entries_ptr;
 	__u32 max_entries;
 	__u32 nr;
-	__s64 timeout_ns;
+	__u64 deadline_ns;
 	__u64 pending;
+	__u32 entry_size;
+	__u32 reserved;
 };
 
-#define ZCDEV_IOC_INFO		_IO(ZCDEV_IOC_MAGIC, 0x00)
-#define ZCDEV_IOC_ALLOC		_IO(ZCDEV_IOC_MAGIC, 0x01)
-#define ZCDEV_IOC_FREE		_IO(ZCDEV_IOC_MAGIC, 0x02)
-#define ZCDEV_IOC_QUERY		_IO(ZCDEV_IOC_MAGIC, 0x03)
-#define ZCDEV_IOC_SYNC		_IO(ZCDEV_IOC_MAGIC, 0x04)
-#define ZCDEV_IOC_DMA_SUBMIT	_IO(ZCDEV_IOC_MAGIC, 0x10)
-#define ZCDEV_IOC_DMA_WAIT	_IO(ZCDEV_IOC_MAGIC, 0x11)
-#define ZCDEV_IOC_DMA_CANCEL	_IO(ZCDEV_IOC_MAGIC, 0x12)
-#define ZCDEV_IOC_DMA_STATS	_IO(ZCDEV_IOC_MAGIC, 0x13)
-#define ZCDEV_IOC_SEND		_IO(ZCDEV_IOC_MAGIC, 0x20)
-#define ZCDEV_IOC_SEND_REAP	_IO(ZCDEV_IOC_MAGIC, 0x21)
+#define ZCDEV_IOC_INFO		_IOWR(ZCDEV_IOC_MAGIC, 0x00, struct zcdev_info)
+#define ZCDEV_IOC_ALLOC		_IOWR(ZCDEV_IOC_MAGIC, 0x01, struct zcdev_alloc)
+#define ZCDEV_IOC_FREE		_IOW(ZCDEV_IOC_MAGIC, 0x02, struct zcdev_free)
+#define ZCDEV_IOC_QUERY		_IOWR(ZCDEV_IOC_MAGIC, 0x03, struct zcdev_query)
+#define ZCDEV_IOC_SYNC		_IOW(ZCDEV_IOC_MAGIC, 0x04, struct zcdev_sync)
+#define ZCDEV_IOC_DMA_SUBMIT	_IOWR(ZCDEV_IOC_MAGIC, 0x10, struct zcdev_dma_submit)
+#define ZCDEV_IOC_DMA_WAIT	_IOWR(ZCDEV_IOC_MAGIC, 0x11, struct zcdev_dma_wait)
+#define ZCDEV_IOC_DMA_CANCEL	_IOWR(ZCDEV_IOC_MAGIC, 0x12, struct zcdev_dma_cancel)
+#define ZCDEV_IOC_DMA_STATS	_IOWR(ZCDEV_IOC_MAGIC, 0x13, struct zcdev_dma_stats)
+#define ZCDEV_IOC_SEND		_IOWR(ZCDEV_IOC_MAGIC, 0x20, struct zcdev_send)
+#define ZCDEV_IOC_SEND_REAP	_IOWR(ZCDEV_IOC_MAGIC, 0x21, struct zcdev_reap)
 
 /* First published sizes: anything shorter is EINVAL. */
-#define ZCDEV_INFO_SIZE_VER0	80
-#define ZCDEV_ALLOC_SIZE_VER0	40
-#define ZCDEV_FREE_SIZE_VER0	16
-#define ZCDEV_QUERY_SIZE_VER0	56
-#define ZCDEV_SYNC_SIZE_VER0	32
+#define ZCDEV_INFO_SIZE_VER0		80
+#define ZCDEV_ALLOC_SIZE_VER0		40
+#define ZCDEV_FREE_SIZE_VER0		16
+#define ZCDEV_QUERY_SIZE_VER0		56
+#define ZCDEV_SYNC_SIZE_VER0		32
 #define ZCDEV_DMA_SUBMIT_SIZE_VER0	40
 #define ZCDEV_DMA_WAIT_SIZE_VER0	56
 #define ZCDEV_DMA_CANCEL_SIZE_VER0	24
 #define ZCDEV_DMA_STATS_SIZE_VER0	112
 #define ZCDEV_SEND_SIZE_VER0		56
-#define ZCDEV_REAP_SIZE_VER0		40
+#define ZCDEV_REAP_SIZE_VER0		48
+
+/* First published array element sizes. */
+#define ZCDEV_DMA_SEG_SIZE_VER0		16
+#define ZCDEV_DMA_SEG_DESC_SIZE_VER0	64
+#define ZCDEV_SEND_COMPLETION_SIZE_VER0	32
 
 #endif /* _UAPI_LINUX_ZCDEV_H */
