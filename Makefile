@@ -56,12 +56,17 @@ selftests: deps
 	@$(MAKE) -s -C selftests/zcdev OUTPUT=$(BUILD)/selftests/zcdev \
 		KSFT_DIR=$(KSFT)
 
-# The tree packed into the VM's initramfs under /opt/zcdev.
+# The tree packed into the VM's initramfs under /opt/zcdev. zcdma gets four
+# channels and zcdev two of them, so zcdev spreads files over two channels
+# while dmatest runs on the other two at the same time.
+GUEST_ZCDMA := zcdma.ko channels=4
+GUEST_ZCDEV := zcdev.ko dma_channel=dma0chan0,dma0chan1
+
 guest: all
 	@rm -rf $(BUILD)/guest && mkdir -p $(BUILD)/guest/modules $(BUILD)/guest/bin
 	@cp zcdma.ko zcdev.ko $(BUILD)/guest/modules/
 	@cp "$$($(HOST)/build-dmatest.sh $(KDIR))" $(BUILD)/guest/modules/
-	@printf 'zcdma.ko\nzcdev.ko\n' >$(BUILD)/guest/modules/load-order
+	@printf '%s\n' '$(GUEST_ZCDMA)' '$(GUEST_ZCDEV)' >$(BUILD)/guest/modules/load-order
 	@cp $(BUILD)/bin/* $(BUILD)/guest/bin/
 	@cp -r $(BUILD)/selftests $(BUILD)/guest/selftests
 	@cp selftests/zcdev/settings $(BUILD)/guest/selftests/zcdev/

@@ -54,23 +54,27 @@ struct zcdev_dma_upage {
  * @src: source bus address
  * @dst: destination bus address
  * @len: bytes
+ * @cookie: the descriptor's cookie once submitted to the engine
  */
 struct zcdev_dma_run {
 	dma_addr_t src;
 	dma_addr_t dst;
 	size_t len;
+	dma_cookie_t cookie;
 };
 
 enum zcdev_xfer_state {
-	ZCDEV_XFER_IDLE,	/* built, not on the engine */
-	ZCDEV_XFER_ON_ENGINE,	/* descriptors submitted */
+	ZCDEV_XFER_QUEUED,	/* on its file's queue, not on the engine */
+	ZCDEV_XFER_ISSUING,	/* descriptors being prepared and submitted */
+	ZCDEV_XFER_RUNNING,	/* on the engine */
+	ZCDEV_XFER_STOPPING,	/* being stopped: only the stopper ends it */
 	ZCDEV_XFER_ENDED,	/* final status known; cleanup queued */
 };
 
 /**
  * struct zcdev_xfer - one DMA transfer of one file
  * @file_node: on the owner's xfers list until reaped (owner's xfer_lock)
- * @chan_node: on the channel queue while ON_ENGINE (channel's queue_lock)
+ * @queue_node: on the owner's dma_queue while QUEUED (channel's lock)
  * @zf: owning file (referenced)
  * @id: the owner's id for it
  * @user_data: the caller's cookie
@@ -84,21 +88,23 @@ enum zcdev_xfer_state {
  * @runs: descriptors to submit, in order
  * @nr_runs: entries in @runs
  * @total: bytes in all runs
- * @state: enum zcdev_xfer_state (channel's queue_lock)
- * @runs_done: descriptors completed since the last (re)submission (queue_lock)
- * @bytes_done: bytes those moved (queue_lock)
- * @failed: a descriptor reported an error (queue_lock)
- * @t_submit: when the transfer was (re)submitted
+ * @state: enum zcdev_xfer_state (channel's lock)
+ * @runs_done: descriptors the engine called back for, in order (channel's
+ *	lock)
+ * @bytes_done: bytes those moved (channel's lock)
+ * @failed: a descriptor reported an error (channel's lock)
+ * @t_submit: when the ioctl accepted the transfer
+ * @t_start: when its descriptors went to the engine
  * @status: final ZCDEV_DMA_* status, once ENDED
  * @error: final negative errno, once ENDED
- * @engine_ns: time at the head of the engine's queue, once ENDED
+ * @engine_ns: time on the engine, once ENDED
  * @end_seq: order in which it ended among all transfers (0: not yet)
  * @finished: cleanup done, may be reaped (owner's xfer_lock)
  * @cleanup_work: unmaps, unpins and releases in process context
  */
 struct zcdev_xfer {
 	struct list_head file_node;
-	struct list_head chan_node;
+	struct list_head queue_node;
 	struct zcdev_file *zf;
 	u64 id;
 	u64 user_data;
@@ -116,6 +122,7 @@ struct zcdev_xfer {
 	u64 bytes_done;
 	bool failed;
 	ktime_t t_submit;
+	ktime_t t_start;
 	u32 status;
 	int error;
 	u64 engine_ns;

@@ -26,6 +26,8 @@ static_assert(sizeof(struct zcdev_dma_submit) == ZCDEV_DMA_SUBMIT_SIZE_VER0);
 static_assert(sizeof(struct zcdev_dma_wait) == ZCDEV_DMA_WAIT_SIZE_VER0);
 static_assert(sizeof(struct zcdev_dma_cancel) == ZCDEV_DMA_CANCEL_SIZE_VER0);
 static_assert(sizeof(struct zcdev_dma_stats) == ZCDEV_DMA_STATS_SIZE_VER0);
+static_assert(sizeof(struct zcdev_dma_chan_stats) ==
+	      ZCDEV_DMA_CHAN_STATS_SIZE_VER0);
 static_assert(sizeof(struct zcdev_dma_seg_desc) ==
 	      ZCDEV_DMA_SEG_DESC_SIZE_VER0);
 static_assert(sizeof(struct zcdev_send) == ZCDEV_SEND_SIZE_VER0);
@@ -381,7 +383,9 @@ static long zcdev_ioctl_dma_cancel(struct zcdev_file *zf, void __user *uarg)
 static long zcdev_ioctl_dma_stats(void __user *uarg)
 {
 	const char *op = "dma_stats";
+	struct zcdev_dma_chan_stats *chans = NULL;
 	struct zcdev_dma_stats arg;
+	unsigned int nr;
 	u32 usize;
 	int ret;
 
@@ -391,7 +395,24 @@ static long zcdev_ioctl_dma_stats(void __user *uarg)
 		return ret;
 	if (arg.flags)
 		return zcdev_refuse(op, -EINVAL, "flags", arg.flags);
-	ret = zcdev_dma_stats(&arg);
+	if (arg.reserved)
+		return zcdev_refuse(op, -EINVAL, "reserved", arg.reserved);
+	if (arg.chans_cap && arg.chan_size < ZCDEV_DMA_CHAN_STATS_SIZE_VER0)
+		return zcdev_refuse(op, -EINVAL, "chan_size", arg.chan_size);
+	if (arg.chans_cap && arg.chan_size > ZCDEV_MAX_ARG_SIZE)
+		return zcdev_refuse(op, -E2BIG, "chan_size", arg.chan_size);
+	nr = min_t(u32, arg.chans_cap, ZCDEV_DMA_MAX_CHANS);
+	if (nr) {
+		chans = kcalloc(nr, sizeof(*chans), GFP_KERNEL);
+		if (!chans)
+			return -ENOMEM;
+	}
+	ret = zcdev_dma_stats(&arg, chans, nr);
+	if (!ret)
+		ret = zcdev_put_array(u64_to_user_ptr(arg.chans_ptr),
+				      arg.chan_size, chans, sizeof(*chans),
+				      min(nr, arg.nr_channels));
+	kfree(chans);
 	if (ret)
 		return ret;
 	return zcdev_put_arg(uarg, &arg, sizeof(arg), usize);

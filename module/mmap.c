@@ -8,6 +8,9 @@
  * page with vm_map_pages(), a normal-page mapping that get_user_pages,
  * O_DIRECT, vmsplice and MSG_ZEROCOPY can all use.
  *
+ * madvise(MADV_DONTNEED) on a PAGES mapping drops its page table entries
+ * and the fault handler puts the buffer's pages back.
+ *
  * Every vma holds a buffer reference (split vmas take their own through
  * ->open), so a mapping outlives ZCDEV_IOC_FREE; the vma's file reference
  * keeps the open file, and with it the module, alive after close().
@@ -20,6 +23,7 @@
 #include <linux/zcdev.h>
 #include "compat.h"
 #include "zcdev.h"
+#include "zcdev_trace.h"
 
 static void zcdev_vm_open(struct vm_area_struct *vma)
 {
@@ -33,9 +37,33 @@ static void zcdev_vm_close(struct vm_area_struct *vma)
 	zcdev_buf_put(vma->vm_private_data);
 }
 
+/*
+ * A PAGES mapping is filled at mmap time; a page is missing only after
+ * madvise(MADV_DONTNEED) zapped it, and then it comes back as it was (the
+ * buffer still holds it), as udmabuf's do, so the mapping behaves like
+ * memory. COHERENT mappings are PFN maps, which madvise() refuses to zap.
+ */
+static vm_fault_t zcdev_vm_fault(struct vm_fault *vmf)
+{
+	struct zcdev_buf *buf = vmf->vma->vm_private_data;
+	int ret;
+
+	if (buf->kind != ZCDEV_BUF_PAGES || vmf->pgoff >= buf->nr_pages)
+		return VM_FAULT_SIGBUS;
+	ret = vm_insert_page(vmf->vma, vmf->address & PAGE_MASK,
+			     buf->pages[vmf->pgoff]);
+	if (ret == -ENOMEM)
+		return VM_FAULT_OOM;
+	/* -EBUSY: another thread's fault mapped it first. */
+	if (ret && ret != -EBUSY)
+		return VM_FAULT_SIGBUS;
+	return VM_FAULT_NOPAGE;
+}
+
 static const struct vm_operations_struct zcdev_vm_ops = {
 	.open	= zcdev_vm_open,
 	.close	= zcdev_vm_close,
+	.fault	= zcdev_vm_fault,
 };
 
 int zcdev_mmap(struct file *file, struct vm_area_struct *vma)

@@ -45,6 +45,8 @@ extern atomic64_t zcdev_total_bytes;
 /* Work that must sleep after an atomic-context event; drained at unload. */
 extern struct workqueue_struct *zcdev_wq;
 
+struct zcdev_dma_chan;
+
 /**
  * struct zcdev_file - one open file of /dev/zcdev
  * @ref: held by the open file and by every buffer it created, so buffers
@@ -62,6 +64,12 @@ extern struct workqueue_struct *zcdev_wq;
  * @xfers: DMA transfers submitted and not yet reaped, in submission order
  * @nr_xfers: length of @xfers, bounded by dma_queue_depth
  * @next_xfer_id: id of the next transfer (ids start at 1)
+ * @dma_chan: the channel (dma.c) that carries all of this file's transfers,
+ *	so they run in submission order; set once, at the first submission
+ * @dma_queue: this file's transfers waiting for @dma_chan's engine, oldest
+ *	first (the channel's lock)
+ * @dma_turn: on @dma_chan's round-robin list while @dma_queue is not
+ *	empty (the channel's lock)
  * @send_lock: guards @sends_done, @nr_sends_pending, @nr_sends_done,
  *	@next_send_id and @released; taken in send completions (any context)
  * @sends_done: completed sends waiting to be reaped, oldest first
@@ -82,6 +90,9 @@ struct zcdev_file {
 	struct list_head xfers;
 	unsigned int nr_xfers;
 	u64 next_xfer_id;
+	struct zcdev_dma_chan *dma_chan;
+	struct list_head dma_queue;
+	struct list_head dma_turn;
 	spinlock_t send_lock; /* see @send_lock above */
 	struct list_head sends_done;
 	unsigned int nr_sends_pending;
@@ -150,12 +161,16 @@ struct zcdev_dma_submit;
 struct zcdev_dma_seg_desc;
 struct zcdev_dma_wait;
 struct zcdev_dma_stats;
+struct zcdev_dma_chan_stats;
 int zcdev_dma_submit(struct zcdev_file *zf, struct zcdev_dma_submit *arg,
 		     struct zcdev_dma_seg_desc *segs);
 int zcdev_dma_wait(struct zcdev_file *zf, struct zcdev_dma_wait *arg);
 int zcdev_dma_cancel(struct zcdev_file *zf, u64 id, bool all,
 		     u32 *cancelled);
-int zcdev_dma_stats(struct zcdev_dma_stats *arg);
+/* Most channels zcdev takes (of one DMA device). */
+#define ZCDEV_DMA_MAX_CHANS	32
+int zcdev_dma_stats(struct zcdev_dma_stats *arg,
+		    struct zcdev_dma_chan_stats *chans, unsigned int max);
 
 /* buf.c */
 size_t zcdev_max_coherent_bytes(void);

@@ -373,10 +373,42 @@ struct zcdev_dma_cancel {
 };
 
 /**
+ * struct zcdev_dma_chan_stats - one channel's counters (ZCDEV_IOC_DMA_STATS)
+ * @name: NUL-terminated channel name ("dma0chan1")
+ * @transfers: transfers that ended on this channel, whatever their status
+ * @bytes: bytes moved
+ * @errors: transfers that ended with ZCDEV_DMA_ERROR
+ * @timeouts: transfers that ended with ZCDEV_DMA_TIMEDOUT
+ * @cancels: transfers that ended with ZCDEV_DMA_CANCELLED
+ * @running: transfers on the engine now (0 or 1)
+ * @queued: transfers waiting for the engine now
+ * @files: open files whose transfers this channel carries
+ * @reserved: zero
+ * @lat_min_ns: shortest submit-to-end latency
+ * @lat_avg_ns: mean submit-to-end latency
+ * @lat_max_ns: longest submit-to-end latency
+ */
+struct zcdev_dma_chan_stats {
+	char name[32];
+	__u64 transfers;
+	__u64 bytes;
+	__u64 errors;
+	__u64 timeouts;
+	__u64 cancels;
+	__u32 running;
+	__u32 queued;
+	__u32 files;
+	__u32 reserved;
+	__u64 lat_min_ns;
+	__u64 lat_avg_ns;
+	__u64 lat_max_ns;
+};
+
+/**
  * struct zcdev_dma_stats - ZCDEV_IOC_DMA_STATS: module-wide DMA counters
  * @size: sizeof(struct zcdev_dma_stats)
  * @flags: must be 0
- * @channel: out: NUL-terminated name of the channel in use ("dma0chan1")
+ * @channel: out: NUL-terminated name of the first channel in use
  * @transfers: out: transfers finished, whatever their status
  * @bytes: out: bytes moved
  * @errors: out: transfers that ended with ZCDEV_DMA_ERROR
@@ -386,6 +418,16 @@ struct zcdev_dma_cancel {
  * @lat_min_ns: out: shortest submit-to-completion latency
  * @lat_avg_ns: out: mean submit-to-completion latency
  * @lat_max_ns: out: longest submit-to-completion latency
+ * @nr_channels: out: channels zcdev uses
+ * @chans_cap: in: elements at @chans_ptr (0: none wanted)
+ * @chans_ptr: in: user pointer to @chans_cap elements of @chan_size bytes;
+ *	the first min(@nr_channels, @chans_cap) are filled
+ * @chan_size: in: sizeof(struct zcdev_dma_chan_stats) as the caller knows
+ *	it: at least ZCDEV_DMA_CHAN_STATS_SIZE_VER0 when @chans_cap is
+ *	non-zero (else EINVAL)
+ * @reserved: zero
+ *
+ * The module-wide fields add up all channels.
  */
 struct zcdev_dma_stats {
 	__u32 size;
@@ -400,6 +442,11 @@ struct zcdev_dma_stats {
 	__u64 lat_min_ns;
 	__u64 lat_avg_ns;
 	__u64 lat_max_ns;
+	__u32 nr_channels;
+	__u32 chans_cap;
+	__u64 chans_ptr;
+	__u32 chan_size;
+	__u32 reserved;
 };
 
 /*
@@ -527,13 +574,14 @@ struct zcdev_reap {
 #define ZCDEV_DMA_SUBMIT_SIZE_VER0	40
 #define ZCDEV_DMA_WAIT_SIZE_VER0	56
 #define ZCDEV_DMA_CANCEL_SIZE_VER0	24
-#define ZCDEV_DMA_STATS_SIZE_VER0	112
+#define ZCDEV_DMA_STATS_SIZE_VER0	136
 #define ZCDEV_SEND_SIZE_VER0		56
 #define ZCDEV_REAP_SIZE_VER0		48
 
 /* First published array element sizes. */
 #define ZCDEV_DMA_SEG_SIZE_VER0		16
 #define ZCDEV_DMA_SEG_DESC_SIZE_VER0	64
+#define ZCDEV_DMA_CHAN_STATS_SIZE_VER0	112
 #define ZCDEV_SEND_COMPLETION_SIZE_VER0	32
 
 #endif /* _UAPI_LINUX_ZCDEV_H */
