@@ -191,6 +191,7 @@ static int zcdev_dma_acquire(void)
  */
 static unsigned int zcdev_dma_refresh(void)
 {
+	/* Pairs with the release in zcdev_dma_acquire(). */
 	unsigned int n = smp_load_acquire(&zcdev_dma.nr_chans);
 
 	if (n)
