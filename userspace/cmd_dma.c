@@ -340,8 +340,7 @@ static int transfer(int fd, struct dma_opts *o, bool retried)
 	struct zcdev_dma_seg_desc *segs;
 	struct zcdev_dma_wait w;
 	char sz[ZC_FMT_SIZE_LEN];
-	uint64_t id, t0, t1, t_sub, t_cancel = 0;
-	int64_t timeout_ns;
+	uint64_t id, t0, t1, t_sub, t_cancel = 0, deadline;
 	uint32_t n = 0;
 	int ret;
 
@@ -382,8 +381,9 @@ static int transfer(int fd, struct dma_opts *o, bool retried)
 			return -1;
 		}
 	}
-	timeout_ns = o->timeout_ms ? (int64_t)o->timeout_ms * 1000000 : -1;
-	ret = zc_dma_wait(fd, id, 0, timeout_ns, &w);
+	deadline = zc_deadline_after_ns(o->timeout_ms ?
+					(int64_t)o->timeout_ms * 1000000 : -1);
+	ret = zc_dma_wait(fd, id, 0, deadline, &w);
 	t1 = zcctl_now_us();
 	if (ret) {
 		zcctl_dma_error("dma", ret, "wait");

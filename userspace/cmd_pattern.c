@@ -29,53 +29,21 @@ static const char help[] =
 
 #define CHUNK	(64 * 1024)
 
-static int write_all(int fd, const unsigned char *p, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		p += n;
-		len -= n;
-	}
-	return 0;
-}
-
-static ssize_t read_full(int fd, unsigned char *p, size_t len)
-{
-	size_t done = 0;
-
-	/* Pipes hand over data in pieces; a piece is not the end. */
-	while (done < len) {
-		ssize_t n = read(fd, p + done, len - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			break;
-		done += n;
-	}
-	return done;
-}
-
 static int emit(uint64_t seed, uint64_t off, uint64_t size)
 {
 	static unsigned char buf[CHUNK];
 	uint64_t done;
-	int ret;
+	ssize_t written;
 
 	for (done = 0; done < size; done += CHUNK) {
 		size_t n = size - done < CHUNK ? size - done : CHUNK;
 
 		zc_pattern_fill(buf, n, seed, off + done);
-		ret = write_all(STDOUT_FILENO, buf, n);
-		if (ret) {
-			zcctl_error("pattern", ret, "stdout: %s", strerror(-ret));
+		written = zc_write_full(STDOUT_FILENO, buf, n);
+		if (written != (ssize_t)n) {
+			int err = written < 0 ? (int)written : -EIO;
+
+			zcctl_error("pattern", err, "stdout: %s", strerror(-err));
 			return ZCCTL_FAIL;
 		}
 	}
@@ -89,7 +57,8 @@ static int check(uint64_t seed, uint64_t off, uint64_t size)
 
 	for (done = 0; done < size; done += CHUNK) {
 		size_t want = size - done < CHUNK ? size - done : CHUNK;
-		ssize_t n = read_full(STDIN_FILENO, buf, want);
+		/* Pipes hand over data in pieces; a piece is not the end. */
+		ssize_t n = zc_read_full(STDIN_FILENO, buf, want);
 
 		if (n < 0) {
 			zcctl_error("pattern", n, "stdin: %s", strerror(-n));

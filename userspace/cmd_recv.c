@@ -181,11 +181,9 @@ static int rx_tcp(int ls, const struct recv_opts *o, struct rx *r,
 			report_short(o, r, w ? w : -ETIMEDOUT, w ? "poll" : timeout);
 			goto out;
 		}
-		n = read(c, buf, want);
-		if (n < 0 && errno == EINTR)
-			continue;
+		n = zc_io(c, ZC_IO_READ, buf, want, 0, NULL);
 		if (n < 0) {
-			report_short(o, r, -errno, strerror(errno));
+			report_short(o, r, n, strerror(-n));
 			goto out;
 		}
 		if (n == 0) {

@@ -113,6 +113,8 @@ struct send_rec {
  * @zc, @zc_bytes: completions without ZCDEV_COMPL_COPIED, and their bytes
  * @copied, @copied_bytes: completions with it
  * @pending: the module's count of sends not yet completed, from the last reap
+ * @sent: bytes the socket accepted
+ * @t0: when the first send started (us)
  * @t_last: when the last completion was reaped (us)
  */
 struct send_state {
@@ -121,7 +123,8 @@ struct send_state {
 	uint64_t compl, dups, bogus;
 	uint64_t zc, zc_bytes, copied, copied_bytes;
 	uint64_t pending;
-	uint64_t t_last;
+	uint64_t sent;
+	uint64_t t0, t_last;
 };
 
 static int64_t ms_left(uint64_t deadline_us)
@@ -294,7 +297,7 @@ static void account(struct send_state *st, const struct zcdev_send_completion *c
 
 /*
  * Takes what completions are ready, waiting (poll on the device) up to
- * @wait_ms for the first. Returns how many, or -errno.
+ * @wait_ms for the first. Returns how many, or -errno (reported).
  */
 static int reap(int fd, struct send_state *st, int wait_ms)
 {
@@ -305,14 +308,20 @@ static int reap(int fd, struct send_state *st, int wait_ms)
 	do
 		ret = poll(&pfd, 1, wait_ms);
 	while (ret < 0 && errno == EINTR);
-	if (ret < 0)
-		return -errno;
+	if (ret < 0) {
+		ret = -errno;
+		zcctl_error("send", ret, "poll on the device: %s", strerror(-ret));
+		return ret;
+	}
 	if (ret == 0)
 		return 0;
 	do {
+		/* Deadline 0: take what is there; poll() did the waiting. */
 		n = zc_send_reap(fd, c, REAP_BATCH, 0, &st->pending);
-		if (n < 0)
+		if (n < 0) {
+			zcctl_error("send", n, "reap: %s", strerror(-n));
 			return n;
+		}
 		for (i = 0; i < n; i++)
 			account(st, &c[i]);
 		total += n;
@@ -332,96 +341,106 @@ static void print_header(const struct send_opts *o, const char *how)
 	fflush(stdout);
 }
 
-static int send_ioctl(int fd, int s, const struct zc_buf *b,
-		      const struct send_opts *o)
+/*
+ * Sends o->size bytes in --chunk pieces, reaping what is ready as it goes
+ * (and waiting for room when send_queue_depth sends are in flight).
+ * 0, or -1 (reported).
+ */
+static int send_chunks(int fd, int s, const struct zc_buf *b,
+		       const struct send_opts *o, struct send_state *st)
 {
-	struct send_state st = { 0 };
-	uint64_t sent = 0, nmore = 0, t0, t_sent, id, deadline;
-	int ret = -1, n;
+	uint64_t nmore = 0, id;
+	int n;
 
-	print_header(o, "ZCDEV_IOC_SEND");
-	t0 = zcctl_now_us();
-	while (sent < o->size) {
-		uint64_t len = o->size - sent < o->chunk ? o->size - sent : o->chunk;
+	st->t0 = zcctl_now_us();
+	while (st->sent < o->size) {
+		uint64_t left = o->size - st->sent;
+		uint64_t len = left < o->chunk ? left : o->chunk;
 		uint32_t flags = ZCDEV_SEND_NOSIGNAL;
 		ssize_t r;
 
-		if (o->more && sent + len < o->size)
+		if (o->more && st->sent + len < o->size)
 			flags |= ZCDEV_SEND_MORE;
-		r = zc_send(fd, s, b->handle, o->off + sent, len, flags, st.nr, &id);
+		r = zc_send(fd, s, b->handle, o->off + st->sent, len, flags,
+			    st->nr, &id);
 		if (r == -EBUSY) {
 			/* send_queue_depth in flight: make room, then again. */
-			n = reap(fd, &st, o->timeout_ms);
-			if (n < 0) {
-				zcctl_error("send", n, "reap: %s", strerror(-n));
-				goto out;
-			}
+			n = reap(fd, st, o->timeout_ms);
+			if (n < 0)
+				return -1;
 			if (n == 0) {
-				zcctl_send_error("send", r, "send", o->peer, sent);
-				goto out;
+				zcctl_send_error("send", r, "send", o->peer, st->sent);
+				return -1;
 			}
 			continue;
 		}
 		if (r < 0) {
-			zcctl_send_error("send", r, "send", o->peer, sent);
-			goto out;
+			zcctl_send_error("send", r, "send", o->peer, st->sent);
+			return -1;
 		}
-		if (add_rec(&st, id, r)) {
+		if (add_rec(st, id, r)) {
 			zcctl_error("send", -ENOMEM, NULL);
-			goto out;
+			return -1;
 		}
 		if (r == 0) {
 			zcctl_error("send", -EIO, "the socket accepted 0 of %" PRIu64
 				    " bytes", len);
-			goto out;
+			return -1;
 		}
 		nmore += !!(flags & ZCDEV_SEND_MORE);
-		sent += r;
+		st->sent += r;
 		/* Keep the queue short while sending; never wait here. */
-		n = reap(fd, &st, 0);
-		if (n < 0) {
-			zcctl_error("send", n, "reap: %s", strerror(-n));
-			goto out;
-		}
+		if (reap(fd, st, 0) < 0)
+			return -1;
 	}
-	t_sent = zcctl_now_us();
 	printf("send: %" PRIu64 " sends (%" PRIu64 " with MSG_MORE), %" PRIu64
-	       " bytes accepted in %" PRIu64 " us\n", st.nr, nmore, sent,
-	       t_sent - t0);
+	       " bytes accepted in %" PRIu64 " us\n", st->nr, nmore, st->sent,
+	       zcctl_now_us() - st->t0);
 	fflush(stdout);
+	return 0;
+}
 
-	/* Every send completes once the stack lets go of its pages. */
-	deadline = zcctl_now_us() + o->timeout_ms * 1000;
-	while (st.compl < st.nr) {
+/*
+ * Every send completes once the stack lets go of its pages: reaps until
+ * all did or none came for --timeout, then looks once more, since anything
+ * after the last is a second completion for some send. 0, or -1 (reported).
+ */
+static int drain_completions(int fd, const struct send_opts *o,
+			     struct send_state *st)
+{
+	uint64_t deadline = zcctl_now_us() + o->timeout_ms * 1000;
+	int n;
+
+	while (st->compl < st->nr) {
 		int64_t left = ms_left(deadline);
 
 		if (!left)
 			break;
-		n = reap(fd, &st, left);
-		if (n < 0) {
-			zcctl_error("send", n, "reap: %s", strerror(-n));
-			goto out;
-		}
+		n = reap(fd, st, left);
+		if (n < 0)
+			return -1;
 		if (n > 0)
 			deadline = zcctl_now_us() + o->timeout_ms * 1000;
 	}
-	/* Anything more now is a second completion for some send. */
-	n = reap(fd, &st, st.compl == st.nr ? 100 : 0);
-	if (n < 0) {
-		zcctl_error("send", n, "reap: %s", strerror(-n));
-		goto out;
-	}
+	return reap(fd, st, st->compl == st->nr ? 100 : 0) < 0 ? -1 : 0;
+}
+
+/* What the completions said, and whether that is one per send. 0 or -1. */
+static int report_completions(const struct send_opts *o,
+			      const struct send_state *st)
+{
+	int ret = 0;
 
 	printf("send: %" PRIu64 " completions: %" PRIu64 " zero-copy (%" PRIu64
 	       " bytes), %" PRIu64 " copied (%" PRIu64 " bytes); %" PRIu64
 	       " missing, %" PRIu64 " duplicated, %" PRIu64 " unmatched\n",
-	       st.compl, st.zc, st.zc_bytes, st.copied, st.copied_bytes,
-	       st.nr - st.compl, st.dups, st.bogus);
-	if (st.compl)
+	       st->compl, st->zc, st->zc_bytes, st->copied, st->copied_bytes,
+	       st->nr - st->compl, st->dups, st->bogus);
+	if (st->compl)
 		printf("send: %" PRIu64 " bytes in %" PRIu64 " us up to the last "
-		       "completion: %.1f MB/s\n", sent, st.t_last - t0,
-		       zcctl_mb_per_s(sent, (st.t_last - t0) * 1000));
-	if (st.copied && !st.zc)
+		       "completion: %.1f MB/s\n", st->sent, st->t_last - st->t0,
+		       zcctl_mb_per_s(st->sent, (st->t_last - st->t0) * 1000));
+	if (st->copied && !st->zc)
 		printf("send: every send was copied: expected on loopback and veth "
 		       "(local delivery copies) and on NICs without scatter-gather "
 		       "and checksum offload%s\n", o->proto->type == SOCK_DGRAM ?
@@ -429,25 +448,38 @@ static int send_ioctl(int fd, int s, const struct zc_buf *b,
 		       "--more" : "");
 	fflush(stdout);
 
-	ret = 0;
-	if (st.compl < st.nr) {
+	if (st->compl < st->nr) {
 		zcctl_error("send", -ETIMEDOUT, "%" PRIu64 " of %" PRIu64 " sends "
 			    "never completed (no completion for %" PRIu64 " ms; "
-			    "module says %" PRIu64 " pending)", st.nr - st.compl,
-			    st.nr, o->timeout_ms, st.pending);
+			    "module says %" PRIu64 " pending)", st->nr - st->compl,
+			    st->nr, o->timeout_ms, st->pending);
 		ret = -1;
 	}
-	if (st.dups || st.bogus) {
+	if (st->dups || st->bogus) {
 		zcctl_error("send", -EBADMSG, "%" PRIu64 " duplicated and %" PRIu64
-			    " unmatched completions", st.dups, st.bogus);
+			    " unmatched completions", st->dups, st->bogus);
 		ret = -1;
 	}
-	if (st.compl + st.bogus == st.nr && st.pending) {
+	if (st->compl + st->bogus == st->nr && st->pending) {
 		zcctl_error("send", -EBADMSG, "all sends completed, yet the module "
-			    "counts %" PRIu64 " pending", st.pending);
+			    "counts %" PRIu64 " pending", st->pending);
 		ret = -1;
 	}
-out:
+	return ret;
+}
+
+static int send_ioctl(int fd, int s, const struct zc_buf *b,
+		      const struct send_opts *o)
+{
+	struct send_state st = { 0 };
+	int ret;
+
+	print_header(o, "ZCDEV_IOC_SEND");
+	ret = send_chunks(fd, s, b, o, &st);
+	if (!ret)
+		ret = drain_completions(fd, o, &st);
+	if (!ret)
+		ret = report_completions(o, &st);
 	free(st.recs);
 	return ret;
 }

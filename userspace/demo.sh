@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# What `make run` shows inside the VM: the module's limits, the step-by-step
+# What `make demo` shows inside the VM: the module's limits, the step-by-step
 # demo, a buffer handed to plain dd in both directions, a DMA transfer, and
 # zero-copy sends over loopback checked by a receiver. Exits non-zero if any
 # step that must work did not. POSIX sh: the guest has busybox.

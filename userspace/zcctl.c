@@ -53,6 +53,9 @@ int main(int argc, char **argv)
 			for (i = 0; i < NR_CMDS; i++)
 				if (!strcmp(argv[2], cmds[i].name))
 					return cmds[i].run(2, help_argv);
+			fprintf(stderr, "zcctl: no command '%s'\n\n", argv[2]);
+			usage(stderr);
+			return ZCCTL_USAGE;
 		}
 		usage(stdout);
 		return ZCCTL_OK;

@@ -90,6 +90,8 @@ static int submit(int zfd, const struct cfg *c, struct slot *s, uint64_t k)
 	struct zcdev_dma_seg_desc segs[ZCDEV_DMA_MAX_SEGS];
 	uint64_t seglen = c->size / c->segs, i, id, off = 0;
 
+	/* Flags and reserved fields of every segment must be zero. */
+	memset(segs, 0, sizeof(segs));
 	for (i = 0; i < c->segs; i++) {
 		uint64_t len = i + 1 == c->segs ? c->size - off : seglen;
 
@@ -240,7 +242,8 @@ int cmd_dma(int argc, char **argv)
 			}
 			submitted++;
 		}
-		err = zc_dma_wait(zfd, 0, ZCDEV_DMA_WAIT_ANY, 20LL * 1000000000LL, &w);
+		err = zc_dma_wait(zfd, 0, ZCDEV_DMA_WAIT_ANY,
+				  zc_deadline_after_ns(20LL * 1000000000LL), &w);
 		if (err) {
 			zb_log("wait: %s", zc_errname(err));
 			return 1;

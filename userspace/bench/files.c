@@ -55,9 +55,9 @@ int zb_source_file(const char *dir, uint64_t size, char *path, size_t plen,
 		ssize_t w;
 
 		zc_pattern_fill(buf, n, *seed, off);
-		w = pwrite(fd, buf, n, off);
+		w = zc_pwrite_full(fd, buf, n, off);
 		if (w != (ssize_t)n)
-			err = w < 0 ? -errno : -EIO;
+			err = w < 0 ? (int)w : -EIO;
 	}
 	zb_free(buf, FILL_CHUNK);
 	close(fd);
@@ -123,6 +123,11 @@ double zb_drop_cache(int fd, uint64_t size)
 	return share;
 }
 
+int zb_rewind_source(struct run *r)
+{
+	return lseek(r->src_fd, 0, SEEK_SET) < 0 ? -errno : 0;
+}
+
 int zb_verify_file(struct run *r, int fd, uint64_t size, uint64_t seed)
 {
 	struct stat st;
@@ -139,10 +144,12 @@ int zb_verify_file(struct run *r, int fd, uint64_t size, uint64_t seed)
 	buf = zb_alloc(FILL_CHUNK);
 	for (off = 0; off < size && !err; off += FILL_CHUNK) {
 		size_t n = size - off < FILL_CHUNK ? size - off : FILL_CHUNK;
+		ssize_t got = zc_pread_full(fd, buf, n, off);
 
-		if (pread(fd, buf, n, off) != (ssize_t)n)
+		if (got != (ssize_t)n)
 			err = zb_fail(r, "read back destination at %llu: %s",
-				      (unsigned long long)off, strerror(errno));
+				      (unsigned long long)off,
+				      got < 0 ? strerror(-got) : "short file");
 		else if (zc_pattern_verify(buf, n, seed, off, &bad))
 			err = zb_fail(r, "destination differs from the source at byte %llu",
 				      (unsigned long long)bad);
@@ -172,15 +179,14 @@ bool zb_odirect_ok(const char *dir)
 
 int zb_mem_load(struct run *r)
 {
-	uint64_t off, bad;
+	uint64_t bad;
 	ssize_t n;
 
 	r->mem = zb_alloc(r->size);
-	for (off = 0; off < r->size; off += n) {
-		n = pread(r->src_fd, r->mem + off, r->size - off, off);
-		if (n <= 0)
-			return zb_fail(r, "load source: %s", n ? strerror(errno) : "short file");
-	}
+	n = zc_pread_full(r->src_fd, r->mem, r->size, 0);
+	if (n != (ssize_t)r->size)
+		return zb_fail(r, "load source: %s",
+			       n < 0 ? strerror(-n) : "short file");
 	if (zc_pattern_verify(r->mem, r->size, r->seed, 0, &bad))
 		return zb_fail(r, "source file differs from the pattern at %llu",
 			       (unsigned long long)bad);

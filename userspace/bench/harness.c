@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -217,84 +218,81 @@ static void fill_copies(struct result *res, const struct trace_counts *tc,
 		snprintf(res->copies_note, sizeof(res->copies_note), "%s", tc->why);
 }
 
-void harness_run(const struct harness_opts *o, const struct method *m,
-		 uint64_t size, uint64_t bufsize, const char *path,
-		 struct result *res, const char *tag)
+/* Ends @res as "fail" or "unavailable" (@status) for the reason given. */
+static __attribute__((format(printf, 3, 4)))
+void result_end(struct result *res, const char *status, const char *fmt, ...)
 {
-	struct sample s[ZB_MAX_REPS];
-	double v[ZB_MAX_REPS];
-	struct trace_counts tc = { .avail = false };
-	struct run r;
-	double delivered, gib;
-	char why[200];
-	int i, n = 0, err = 0, nruns, reps = o->reps;
-	uint64_t counting_umode = 0;
-	bool tracing;
+	va_list ap;
+
+	snprintf(res->status, sizeof(res->status), "%s", status);
+	va_start(ap, fmt);
+	vsnprintf(res->reason, sizeof(res->reason), fmt, ap);
+	va_end(ap);
+}
+
+/* What the configuration is: every field a failed one reports too. */
+static void result_begin(struct result *res, const struct harness_opts *o,
+			 const struct method *m, const struct workload *w,
+			 uint64_t size, uint64_t bufsize, const char *path)
+{
+	const char *holder = w->source_env ? getenv(w->source_env) : NULL;
 
 	result_init(res, &o->env);
 	snprintf(res->workload, sizeof(res->workload), "%s", m->workload);
 	snprintf(res->method, sizeof(res->method), "%s", m->name);
 	snprintf(res->path, sizeof(res->path), "%s", path);
 	snprintf(res->net, sizeof(res->net), "%s", net_mode(path));
-	if (!strcmp(m->workload, "storage") && getenv("ZCBENCH_STORAGE"))
-		snprintf(res->source, sizeof(res->source), "%.30s; %.30s", m->source,
-			 getenv("ZCBENCH_STORAGE"));
+	if (holder)
+		snprintf(res->source, sizeof(res->source), "%.30s; %.30s",
+			 m->source, holder);
 	else
 		snprintf(res->source, sizeof(res->source), "%s", m->source);
 	res->size = size;
 	res->bufsize = bufsize;
 	res->ceiling_mbps = o->ceiling;
-	if (reps > ZB_MAX_REPS - 2)
-		reps = ZB_MAX_REPS - 2;
+}
 
-	memset(&r, 0, sizeof(r));
-	r.m = m;
-	r.size = size;
-	r.bufsize = bufsize;
-	r.path = path;
-	r.dir = o->dir;
-	r.sdir = o->sdir;
-	r.src_fd = r.dst_fd = -1;
+static void run_init(struct run *r, const struct harness_opts *o,
+		     const struct method *m, uint64_t size, uint64_t bufsize,
+		     const char *path)
+{
+	int i;
+
+	memset(r, 0, sizeof(*r));
+	r->m = m;
+	r->size = size;
+	r->bufsize = bufsize;
+	r->path = path;
+	r->dir = o->dir;
+	r->sdir = o->sdir;
+	r->src_fd = r->dst_fd = -1;
 	for (i = 0; i < ZB_MAX_RECV; i++)
-		r.sock[i] = -1;
+		r->sock[i] = -1;
+}
 
-	if ((m->needs & NEED_SOCK) && !net_path_ok(path, why, sizeof(why))) {
-		snprintf(res->status, sizeof(res->status), "unavailable");
-		snprintf(res->reason, sizeof(res->reason), "%s", why);
-		return;
-	}
-	/* Storage methods all read the same file system, direct or not. */
-	err = zb_source_file(!strcmp(m->workload, "storage") ? o->sdir : o->dir, size,
-			     r.src_path, sizeof(r.src_path), &r.seed);
-	if (err) {
-		snprintf(res->status, sizeof(res->status), "fail");
-		snprintf(res->reason, sizeof(res->reason), "source file: %s",
-			 strerror(-err));
-		return;
-	}
-	r.src_fd = open(r.src_path, O_RDONLY | O_CLOEXEC);
-	if (r.src_fd < 0) {
-		snprintf(res->status, sizeof(res->status), "fail");
-		snprintf(res->reason, sizeof(res->reason), "open %.100s: %s",
-			 r.src_path, strerror(errno));
-		return;
-	}
-	err = m->setup ? m->setup(&r) : 0;
-	if (err) {
-		snprintf(res->status, sizeof(res->status), "%s",
-			 err > 0 ? "unavailable" : "fail");
-		snprintf(res->reason, sizeof(res->reason), "%s",
-			 r.reason[0] ? r.reason : strerror(-err));
-		if (m->teardown)
-			m->teardown(&r);
-		close(r.src_fd);
-		return;
-	}
+/**
+ * struct series - what the runs of one configuration measured
+ * @s: the timed runs' samples
+ * @n: timed runs
+ * @tc: the counting run's kernel counts
+ * @counting_umode: bytes the method copied itself in the counting run
+ */
+struct series {
+	struct sample s[ZB_MAX_REPS];
+	int n;
+	struct trace_counts tc;
+	uint64_t counting_umode;
+};
 
-	tracing = o->trace && trace_init(tc.why, sizeof(tc.why));
+/* Warm-ups, the counting run, the timed runs; 0 or the first error. */
+static int run_series(const struct harness_opts *o, struct run *r,
+		      const char *tag, int reps, struct series *sr)
+{
+	int i, err = 0, nruns = o->warmup + 1 + reps;
+	bool tracing = o->trace && trace_init(sr->tc.why, sizeof(sr->tc.why));
+
 	if (!o->trace)
-		snprintf(tc.why, sizeof(tc.why), "tracing off (--no-trace)");
-	nruns = o->warmup + 1 + reps;
+		snprintf(sr->tc.why, sizeof(sr->tc.why), "tracing off (--no-trace)");
 	for (i = 0; i < nruns && !err; i++) {
 		bool counting = i == o->warmup;
 
@@ -304,29 +302,31 @@ void harness_run(const struct harness_opts *o, const struct method *m,
 			progress(o, tag, "counting copies, exact verify", 0, 0);
 		else
 			progress(o, tag, "rep", i - o->warmup, reps);
-		err = one_run(o, &r, counting, counting && tracing, &s[n], &tc);
+		err = one_run(o, r, counting, counting && tracing,
+			      &sr->s[sr->n], &sr->tc);
 		if (counting)
-			counting_umode = r.cnt.umode_copied;
+			sr->counting_umode = r->cnt.umode_copied;
 		if (!err && i > o->warmup)
-			n++;
+			sr->n++;
 	}
-	if (m->teardown)
-		m->teardown(&r);
-	close(r.src_fd);
 	if (!o->quiet && zb_progress_inplace())
 		fprintf(stderr, "\r\033[K");
-	if (err) {
-		snprintf(res->status, sizeof(res->status), "fail");
-		snprintf(res->reason, sizeof(res->reason), "%s",
-			 r.reason[0] ? r.reason : strerror(-err));
-		res->verified = 0;
-		return;
-	}
+	return err;
+}
+
+/* The medians and spreads of @sr into @res. */
+static void summarize(struct result *res, const struct run *r,
+		      const struct series *sr)
+{
+	const struct method *m = r->m;
+	const struct sample *s = sr->s;
+	double v[ZB_MAX_REPS], delivered, gib;
+	int i, n = sr->n;
 
 	snprintf(res->status, sizeof(res->status), "ok");
 	res->verified = 1;
 	res->reps = n;
-	delivered = (double)size * (m->receivers > 1 ? m->receivers : 1) *
+	delivered = (double)r->size * (m->receivers > 1 ? m->receivers : 1) *
 		    (m->passes > 1 ? m->passes : 1);
 	gib = delivered / ZB_GiB;
 
@@ -351,31 +351,88 @@ void harness_run(const struct harness_opts *o, const struct method *m,
 	MED(sys_cpu_gib, s[i].all_cpu / gib);
 	MED(syscalls_gib, s[i].syscalls / gib);
 	/* A request is bufsize bytes, or the whole file if that is smaller. */
-	MED(syscalls_per_call, bufsize ? s[i].syscalls *
-				   (double)(bufsize < size ? bufsize : size) / delivered : NAN);
+	MED(syscalls_per_call, r->bufsize ? s[i].syscalls *
+	    (double)(r->bufsize < r->size ? r->bufsize : r->size) / delivered : NAN);
 	MED(vcsw_gib, s[i].vcsw / gib);
 	MED(ivcsw_gib, s[i].ivcsw / gib);
 	MED(faults, s[i].faults);
 	MED(faults_gib, s[i].faults / gib);
 #undef MED
 
-	fill_copies(res, &tc, delivered, counting_umode);
-	/* dmatest's terms for the memory-to-memory workload: one test per request. */
-	if (!strcmp(m->workload, "dma")) {
-		double per_run = ceil((double)size / bufsize);
-
-		res->tests = per_run * (n + 1);
-		res->failures = 0;	/* any failure fails the configuration */
-		res->iops = res->secs > 0 ? per_run / res->secs : NAN;
-	}
-	if (tc.avail)
-		res->ksyscalls_gib = tc.snd_syscalls / gib;
+	fill_copies(res, &sr->tc, delivered, sr->counting_umode);
+	if (sr->tc.avail)
+		res->ksyscalls_gib = sr->tc.snd_syscalls / gib;
 	/* Completions are the same every run; the last run's are reported. */
 	if (m->zc) {
-		double tot = (double)r.cnt.zc_bytes + r.cnt.copied_bytes;
+		double tot = (double)r->cnt.zc_bytes + r->cnt.copied_bytes;
 
-		res->zc_bytes = r.cnt.zc_bytes;
-		res->copied_bytes = r.cnt.copied_bytes;
-		res->zc_share = tot > 0 ? r.cnt.zc_bytes / tot : NAN;
+		res->zc_bytes = r->cnt.zc_bytes;
+		res->copied_bytes = r->cnt.copied_bytes;
+		res->zc_share = tot > 0 ? r->cnt.zc_bytes / tot : NAN;
 	}
+}
+
+/*
+ * Source, setup, the runs, teardown. 0, or an error with @res ended:
+ * positive when the method is unavailable here.
+ */
+static int run_config(const struct harness_opts *o, struct run *r,
+		      const struct workload *w, const char *tag,
+		      struct result *res, struct series *sr)
+{
+	const struct method *m = r->m;
+	int err, reps = o->reps < ZB_MAX_REPS - 2 ? o->reps : ZB_MAX_REPS - 2;
+
+	err = zb_source_file(w->source_in_sdir ? o->sdir : o->dir, r->size,
+			     r->src_path, sizeof(r->src_path), &r->seed);
+	if (err) {
+		result_end(res, "fail", "source file: %s", strerror(-err));
+		return err;
+	}
+	r->src_fd = open(r->src_path, O_RDONLY | O_CLOEXEC);
+	if (r->src_fd < 0) {
+		err = -errno;
+		result_end(res, "fail", "open %.100s: %s", r->src_path,
+			   strerror(-err));
+		return err;
+	}
+	err = m->setup ? m->setup(r) : 0;
+	if (err) {
+		result_end(res, err > 0 ? "unavailable" : "fail", "%s",
+			   r->reason[0] ? r->reason : strerror(-err));
+	} else {
+		err = run_series(o, r, tag, reps, sr);
+		if (err) {
+			result_end(res, "fail", "%s",
+				   r->reason[0] ? r->reason : strerror(-err));
+			res->verified = 0;
+		}
+	}
+	if (m->teardown)
+		m->teardown(r);
+	close(r->src_fd);
+	return err;
+}
+
+void harness_run(const struct harness_opts *o, const struct method *m,
+		 uint64_t size, uint64_t bufsize, const char *path,
+		 struct result *res, const char *tag)
+{
+	const struct workload *w = zb_find_workload(m->workload);
+	struct series sr;
+	struct run r;
+	char why[200];
+
+	result_begin(res, o, m, w, size, bufsize, path);
+	if ((m->needs & NEED_SOCK) && !net_path_ok(path, why, sizeof(why))) {
+		result_end(res, "unavailable", "%s", why);
+		return;
+	}
+	run_init(&r, o, m, size, bufsize, path);
+	memset(&sr, 0, sizeof(sr));
+	if (run_config(o, &r, w, tag, res, &sr))
+		return;
+	summarize(res, &r, &sr);
+	if (w->summarize)
+		w->summarize(res, sr.n + 1);
 }

@@ -11,6 +11,7 @@
  * show what the device takes off the CPUs.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -116,7 +117,8 @@ static int reap_one(struct run *r, struct dma_priv *d)
 	int err;
 
 	sc_count(r, 1);
-	err = zc_dma_wait(d->zfd, 0, ZCDEV_DMA_WAIT_ANY, DMA_WAIT_NS, &w);
+	err = zc_dma_wait(d->zfd, 0, ZCDEV_DMA_WAIT_ANY,
+			  zc_deadline_after_ns(DMA_WAIT_NS), &w);
 	if (err)
 		return zb_fail(r, "ZCDEV_IOC_DMA_WAIT: %s", zc_errname(err));
 	if (w.status != ZCDEV_DMA_DONE)
@@ -140,6 +142,7 @@ static int dma_xfer(struct run *r)
 				return err;
 			inflight--;
 		}
+		memset(&seg, 0, sizeof(seg));	/* flags and reserved: zero */
 		region_ep(&d->src, off, &seg.src);
 		region_ep(&d->dst, off, &seg.dst);
 		seg.len = chunk(r, off);
@@ -181,5 +184,15 @@ static const struct method dma_user = {
 	.setup = dma_user_setup, .rep_setup = dma_rep_setup, .xfer = dma_xfer,
 	.verify = dma_verify, .teardown = dma_teardown,
 };
+
+/* dmatest's terms: one test per request, and any failure fails the run. */
+void m_dma_summarize(struct result *res, int runs)
+{
+	double per_run = ceil((double)res->size / res->bufsize);
+
+	res->tests = per_run * runs;
+	res->failures = 0;
+	res->iops = res->secs > 0 ? per_run / res->secs : NAN;
+}
 
 const struct method *const m_dma[] = { &memcpy_m, &dma_m, &dma_user, NULL };

@@ -33,44 +33,35 @@ static inline size_t chunk(const struct run *r, uint64_t off, size_t cap)
 static int fan_setup(struct run *r)
 {
 	struct fan_priv *f = zb_alloc(sizeof(*f));
-	long want = r->bufsize < 65536 ? 65536 : (long)r->bufsize;
-	int sz;
+	size_t cap_b = 0;
+	int err;
 
 	r->priv = f;
-	f->a[0] = f->a[1] = f->b[0] = f->b[1] = -1;
+	f->b[0] = f->b[1] = -1;
 	f->buf = zb_alloc(r->bufsize);
 	memset(f->buf, 0, r->bufsize);
-	if (pipe2(f->a, O_CLOEXEC) || pipe2(f->b, O_CLOEXEC))
-		return zb_fail(r, "pipe: %s", strerror(errno));
-	sz = fcntl(f->a[1], F_SETPIPE_SZ, want);
+	err = zb_pipe_open(f->a, r->bufsize, &f->cap);
 	/* tee() can only duplicate what fits the second pipe. */
-	if (sz > 0)
-		sz = fcntl(f->b[1], F_SETPIPE_SZ, sz);
-	f->cap = sz > 0 ? (size_t)sz : 65536;
+	if (!err)
+		err = zb_pipe_open(f->b, f->cap, &cap_b);
+	if (err)
+		return zb_fail(r, "pipe: %s", strerror(-err));
+	if (cap_b < f->cap)
+		f->cap = cap_b;
 	return 0;
 }
 
 static void fan_teardown(struct run *r)
 {
 	struct fan_priv *f = r->priv;
-	int i;
 
 	if (!f)
 		return;
-	for (i = 0; i < 2; i++) {
-		if (f->a[i] >= 0)
-			close(f->a[i]);
-		if (f->b[i] >= 0)
-			close(f->b[i]);
-	}
+	zb_pipe_close(f->a);
+	zb_pipe_close(f->b);
 	zb_free(f->buf, r->bufsize);
 	zb_free(f, sizeof(*f));
 	r->priv = NULL;
-}
-
-static int rt_rep_setup(struct run *r)
-{
-	return lseek(r->src_fd, 0, SEEK_SET) < 0 ? -errno : 0;
 }
 
 /* ---- read twice: each consumer's bytes read from the file on their own ---- */
@@ -135,24 +126,6 @@ static int sendfile2_xfer(struct run *r)
 	return 0;
 }
 
-/* Moves @n bytes that are in pipe @pfd to @fd. */
-static int drain(struct run *r, int pfd, int fd, size_t n)
-{
-	ssize_t m;
-
-	while (n) {
-		sc_count(r, 1);
-		m = splice(pfd, NULL, fd, NULL, n, SPLICE_F_MOVE | SPLICE_F_MORE);
-		if (m < 0 && errno == EINTR)
-			continue;
-		if (m <= 0)
-			return zb_fail(r, "splice pipe->socket: %s",
-				       m ? strerror(errno) : "nothing moved");
-		n -= m;
-	}
-	return 0;
-}
-
 /* ---- tee: file -> pipe A, tee A -> B, A -> consumer 0, B -> consumer 1 ---- */
 static int tee_xfer(struct run *r)
 {
@@ -176,9 +149,9 @@ static int tee_xfer(struct run *r)
 		if (t != n)
 			return zb_fail(r, "tee: %s", t < 0 ? strerror(errno) :
 				       "duplicated less than the pipe held");
-		err = drain(r, f->a[0], r->sock[0], n);
+		err = sc_splice_drain(r, f->a[0], r->sock[0], NULL, n);
 		if (!err)
-			err = drain(r, f->b[0], r->sock[1], n);
+			err = sc_splice_drain(r, f->b[0], r->sock[1], NULL, n);
 		if (err)
 			return err;
 	}
@@ -189,8 +162,7 @@ static const struct method readtwice = {
 	.name = "readtwice", .workload = "fanout",
 	.desc = "each consumer: read() the file into a user buffer, write() it (two readers)",
 	.source = "page cache", .needs = NEED_SOCK, .receivers = 2,
-	.setup = fan_setup, .rep_setup = rt_rep_setup, .xfer = readtwice_xfer,
-	.teardown = fan_teardown,
+	.setup = fan_setup, .xfer = readtwice_xfer, .teardown = fan_teardown,
 };
 
 static const struct method readonce = {

@@ -34,17 +34,14 @@ static inline size_t chunk(const struct run *r, uint64_t off)
 static int f2f_setup(struct run *r)
 {
 	struct f2f_priv *f = zb_alloc(sizeof(*f));
-	long want = r->bufsize < 65536 ? 65536 : (long)r->bufsize;
-	int sz;
+	int err;
 
 	r->priv = f;
-	f->p[0] = f->p[1] = -1;
 	f->buf = zb_alloc(r->bufsize);
 	memset(f->buf, 0, r->bufsize);
-	if (pipe2(f->p, O_CLOEXEC))
-		return zb_fail(r, "pipe: %s", strerror(errno));
-	sz = fcntl(f->p[1], F_SETPIPE_SZ, want);
-	f->cap = sz > 0 ? (size_t)sz : 65536;
+	err = zb_pipe_open(f->p, r->bufsize, &f->cap);
+	if (err)
+		return zb_fail(r, "pipe: %s", strerror(-err));
 	snprintf(r->dst_path, sizeof(r->dst_path), "%s/zcbench-dst", r->dir);
 	return 0;
 }
@@ -60,10 +57,7 @@ static void f2f_teardown(struct run *r)
 		unlink(r->dst_path);
 	if (!f)
 		return;
-	if (f->p[0] >= 0)
-		close(f->p[0]);
-	if (f->p[1] >= 0)
-		close(f->p[1]);
+	zb_pipe_close(f->p);
 	zb_free(f->buf, r->bufsize);
 	zb_free(f, sizeof(*f));
 	r->priv = NULL;
@@ -78,7 +72,7 @@ static int f2f_rep_setup(struct run *r)
 	r->dst_fd = open(r->dst_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (r->dst_fd < 0)
 		return zb_fail(r, "open %.100s: %s", r->dst_path, strerror(errno));
-	return lseek(r->src_fd, 0, SEEK_SET) < 0 ? -errno : 0;
+	return zb_rewind_source(r);
 }
 
 static int f2f_verify(struct run *r)
@@ -142,7 +136,8 @@ static int splice_xfer(struct run *r)
 {
 	struct f2f_priv *f = r->priv;
 	loff_t in = 0, out = 0;
-	ssize_t n, m;
+	ssize_t n;
+	int err;
 
 	while ((uint64_t)in < r->size) {
 		size_t want = chunk(r, in) < f->cap ? chunk(r, in) : f->cap;
@@ -154,16 +149,9 @@ static int splice_xfer(struct run *r)
 		if (n <= 0)
 			return zb_fail(r, "splice file->pipe: %s",
 				       n ? strerror(errno) : "nothing moved");
-		while (n) {
-			sc_count(r, 1);
-			m = splice(f->p[0], NULL, r->dst_fd, &out, n, SPLICE_F_MOVE);
-			if (m < 0 && errno == EINTR)
-				continue;
-			if (m <= 0)
-				return zb_fail(r, "splice pipe->file: %s",
-					       m ? strerror(errno) : "nothing moved");
-			n -= m;
-		}
+		err = sc_splice_drain(r, f->p[0], r->dst_fd, &out, n);
+		if (err)
+			return err;
 	}
 	return 0;
 }

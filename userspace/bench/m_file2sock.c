@@ -33,11 +33,6 @@ static int rw_setup(struct run *r)
 	return 0;
 }
 
-static int rw_rep_setup(struct run *r)
-{
-	return lseek(r->src_fd, 0, SEEK_SET) < 0 ? -errno : 0;
-}
-
 static int rw_xfer(struct run *r)
 {
 	uint64_t off = 0;
@@ -66,9 +61,28 @@ static const struct method readwrite = {
 	.name = "readwrite", .workload = "file2sock",
 	.desc = "read() into a --bufsize user buffer, write() it to the socket",
 	.source = "page cache", .needs = NEED_SOCK, .receivers = 1,
-	.setup = rw_setup, .rep_setup = rw_rep_setup, .xfer = rw_xfer,
+	.setup = rw_setup, .rep_setup = zb_rewind_source, .xfer = rw_xfer,
 	.teardown = free_priv,
 };
+
+/* The source file mapped, a counted call; NULL with run->reason set. */
+static char *map_source(struct run *r)
+{
+	char *p;
+
+	sc_count(r, 1);
+	p = mmap(NULL, r->size, PROT_READ, MAP_SHARED, r->src_fd, 0);
+	if (p != MAP_FAILED)
+		return p;
+	zb_fail(r, "mmap: %s", strerror(errno));
+	return NULL;
+}
+
+static void unmap_source(struct run *r, char *p)
+{
+	sc_count(r, 1);
+	munmap(p, r->size);
+}
 
 /* ---- mmap + write: page cache mapped, socket copies from it ---- */
 
@@ -78,18 +92,15 @@ static const struct method readwrite = {
  */
 static int mw_xfer(struct run *r)
 {
+	char *p = map_source(r);
 	uint64_t off;
-	char *p;
 	int err = 0;
 
-	sc_count(r, 1);
-	p = mmap(NULL, r->size, PROT_READ, MAP_SHARED, r->src_fd, 0);
-	if (p == MAP_FAILED)
-		return zb_fail(r, "mmap: %s", strerror(errno));
+	if (!p)
+		return -EIO;
 	for (off = 0; off < r->size && !err; off += chunk(r, off))
 		err = sc_write_all(r, r->sock[0], p + off, chunk(r, off));
-	sc_count(r, 1);
-	munmap(p, r->size);
+	unmap_source(r, p);
 	return err ? zb_fail(r, "write: %s", strerror(-err)) : 0;
 }
 
@@ -131,54 +142,25 @@ static const struct method sendfile_m = {
 struct pipe_priv {
 	int p[2];
 	size_t cap;
-	char *map;
 };
 
 static int pipe_setup(struct run *r)
 {
 	struct pipe_priv *pp = zb_alloc(sizeof(*pp));
-	long want = r->bufsize < 65536 ? 65536 : (long)r->bufsize;
-	int sz;
+	int err;
 
-	if (pipe2(pp->p, O_CLOEXEC)) {
-		zb_free(pp, sizeof(*pp));
-		return -errno;
-	}
-	/* A request must fit the pipe, or splice would move less per call. */
-	sz = fcntl(pp->p[1], F_SETPIPE_SZ, want);
-	if (sz < 0)
-		sz = fcntl(pp->p[1], F_GETPIPE_SZ);
-	pp->cap = sz > 0 ? (size_t)sz : 65536;
 	r->priv = pp;
-	return 0;
+	err = zb_pipe_open(pp->p, r->bufsize, &pp->cap);
+	return err ? zb_fail(r, "pipe: %s", strerror(-err)) : 0;
 }
 
 static void pipe_teardown(struct run *r)
 {
 	struct pipe_priv *pp = r->priv;
 
-	close(pp->p[0]);
-	close(pp->p[1]);
+	zb_pipe_close(pp->p);
 	zb_free(pp, sizeof(*pp));
 	r->priv = NULL;
-}
-
-/* Moves @n bytes that are in the pipe to @fd. */
-static int drain_pipe(struct run *r, int pfd, int fd, size_t n)
-{
-	ssize_t m;
-
-	while (n) {
-		sc_count(r, 1);
-		m = splice(pfd, NULL, fd, NULL, n, SPLICE_F_MOVE | SPLICE_F_MORE);
-		if (m < 0 && errno == EINTR)
-			continue;
-		if (m <= 0)
-			return zb_fail(r, "splice pipe->out: %s",
-				       m ? strerror(errno) : "nothing moved");
-		n -= m;
-	}
-	return 0;
 }
 
 static int splice_xfer(struct run *r)
@@ -201,7 +183,7 @@ static int splice_xfer(struct run *r)
 		if (n <= 0)
 			return zb_fail(r, "splice file->pipe: %s",
 				       n ? strerror(errno) : "nothing moved");
-		err = drain_pipe(r, pp->p[0], r->sock[0], n);
+		err = sc_splice_drain(r, pp->p[0], r->sock[0], NULL, n);
 		if (err)
 			return err;
 	}
@@ -226,16 +208,14 @@ static const struct method splice_m = {
 static int vms_xfer(struct run *r)
 {
 	struct pipe_priv *pp = r->priv;
+	char *p = map_source(r);
 	uint64_t off = 0;
 	struct iovec iov;
 	ssize_t n;
-	char *p;
 	int err = 0;
 
-	sc_count(r, 1);
-	p = mmap(NULL, r->size, PROT_READ, MAP_SHARED, r->src_fd, 0);
-	if (p == MAP_FAILED)
-		return zb_fail(r, "mmap: %s", strerror(errno));
+	if (!p)
+		return -EIO;
 	while (off < r->size && !err) {
 		iov.iov_base = p + off;
 		iov.iov_len = chunk(r, off) < pp->cap ? chunk(r, off) : pp->cap;
@@ -248,11 +228,10 @@ static int vms_xfer(struct run *r)
 				      n ? strerror(errno) : "nothing moved");
 			break;
 		}
-		err = drain_pipe(r, pp->p[0], r->sock[0], n);
+		err = sc_splice_drain(r, pp->p[0], r->sock[0], NULL, n);
 		off += n;
 	}
-	sc_count(r, 1);
-	munmap(p, r->size);
+	unmap_source(r, p);
 	return err;
 }
 

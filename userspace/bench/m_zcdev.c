@@ -92,14 +92,15 @@ static void zcdev_teardown(struct run *r)
 	r->priv = NULL;
 }
 
-static int reap(struct run *r, struct zcdev_priv *z, int64_t timeout,
+/* Waits up to @wait_ns for a first completion (0: only what is there). */
+static int reap(struct run *r, struct zcdev_priv *z, int64_t wait_ns,
 		uint64_t *pending)
 {
 	struct zcdev_send_completion c[REAP_MAX];
 	int n, i;
 
 	sc_count(r, 1);
-	n = zc_send_reap(z->fd, c, REAP_MAX, timeout, pending);
+	n = zc_send_reap(z->fd, c, REAP_MAX, zc_deadline_after_ns(wait_ns), pending);
 	if (n < 0)
 		return zb_fail(r, "ZCDEV_IOC_SEND_REAP: %s", zc_errname(n));
 	for (i = 0; i < n; i++) {

@@ -22,7 +22,7 @@ static const char help[] =
 "  dma       dmatest-style zcdev DMA run, next to a CPU memcpy of the same bytes\n"
 "  report    tables, VM vs native ratios and claims from JSON lines files\n"
 "  list      workloads and methods, with what each needs\n"
-"  help json the JSON lines schema\n"
+"  help json the JSON lines schema (help COMMAND: that command's --help)\n"
 "\n"
 "Timings under QEMU without KVM are emulated: kernel user-copies are far\n"
 "slower there than on hardware, so timing ratios exaggerate zero-copy gains.\n"
@@ -87,8 +87,37 @@ static int help_json(void)
 	return 0;
 }
 
+static const struct {
+	const char *name;
+	int (*run)(int argc, char **argv);
+} cmds[] = {
+	{ "run", cmd_run },
+	{ "dma", cmd_dma },
+	{ "report", cmd_report },
+	{ "list", cmd_list },
+};
+
+#define NR_CMDS	(sizeof(cmds) / sizeof(cmds[0]))
+
+/* "zcbench help run" is "zcbench run --help". */
+static int help_cmd(const char *name)
+{
+	char *argv[] = { (char *)name, "--help", NULL };
+	size_t i;
+
+	if (!strcmp(name, "json"))
+		return help_json();
+	for (i = 0; i < NR_CMDS; i++)
+		if (!strcmp(name, cmds[i].name))
+			return cmds[i].run(2, argv);
+	fprintf(stderr, "zcbench: no command '%s'\n\n%s", name, help);
+	return 2;
+}
+
 int main(int argc, char **argv)
 {
+	size_t i;
+
 	if (argc < 2) {
 		fputs(help, stderr);
 		return 2;
@@ -100,17 +129,15 @@ int main(int argc, char **argv)
 		       "see zcbench run --help. Workloads and methods:\n\n");
 		return cmd_list(1, argv);
 	}
-	if (!strcmp(argv[1], "run"))
-		return cmd_run(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "dma"))
-		return cmd_dma(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "report"))
-		return cmd_report(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "list"))
-		return cmd_list(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "help"))
-		return argc > 2 && !strcmp(argv[2], "json") ? help_json() :
-		       (fputs(help, stdout), 0);
+	if (!strcmp(argv[1], "help")) {
+		if (argc > 2)
+			return help_cmd(argv[2]);
+		fputs(help, stdout);
+		return 0;
+	}
+	for (i = 0; i < NR_CMDS; i++)
+		if (!strcmp(argv[1], cmds[i].name))
+			return cmds[i].run(argc - 1, argv + 1);
 	fprintf(stderr, "zcbench: unknown command '%s'\n\n%s", argv[1], help);
 	return 2;
 }

@@ -9,16 +9,36 @@
 #include "zcbench.h"
 
 const struct workload zb_workloads[] = {
-	{ "file2sock", "file in the page cache -> TCP socket (web server, broker)",
-	  "readwrite", true },
-	{ "fanout", "one file -> two TCP consumers: tee a pipe vs read twice",
-	  "readtwice", true },
-	{ "file2file", "file -> file on the same file system",
-	  "readwrite", false },
-	{ "storage", "file <-> memory: buffered vs O_DIRECT, cold vs warm, io_uring",
-	  "read", false },
-	{ "dma", "memory -> memory: zcdev DMA vs the CPU's memcpy",
-	  "memcpy", false },
+	{
+		.name = "file2sock",
+		.desc = "file in the page cache -> TCP socket (web server, broker)",
+		.baseline = "readwrite",
+		.sockets = true,
+	},
+	{
+		.name = "fanout",
+		.desc = "one file -> two TCP consumers: tee a pipe vs read twice",
+		.baseline = "readtwice",
+		.sockets = true,
+	},
+	{
+		.name = "file2file",
+		.desc = "file -> file on the same file system",
+		.baseline = "readwrite",
+	},
+	{
+		.name = "storage",
+		.desc = "file <-> memory: buffered vs O_DIRECT, cold vs warm, io_uring",
+		.baseline = "read",
+		.source_in_sdir = true,
+		.source_env = "ZCBENCH_STORAGE",
+	},
+	{
+		.name = "dma",
+		.desc = "memory -> memory: zcdev DMA vs the CPU's memcpy",
+		.baseline = "memcpy",
+		.summarize = m_dma_summarize,
+	},
 };
 const int zb_nworkloads = sizeof(zb_workloads) / sizeof(zb_workloads[0]);
 

@@ -17,121 +17,58 @@
 
 ssize_t sc_read(struct run *r, int fd, void *buf, size_t len)
 {
-	ssize_t n;
-
-	do {
-		r->cnt.syscalls++;
-		n = read(fd, buf, len);
-	} while (n < 0 && errno == EINTR);
-	return n < 0 ? -errno : n;
+	return zc_io(fd, ZC_IO_READ, buf, len, 0, &r->cnt.syscalls);
 }
 
-ssize_t sc_pread(struct run *r, int fd, void *buf, size_t len, off_t off)
+/* zc_io_full(), counted, where a short transfer is an error (-EIO). */
+static int sc_full(struct run *r, int fd, enum zc_io_op op, void *buf,
+		   size_t len, off_t off)
 {
-	ssize_t n;
+	ssize_t n = zc_io_full(fd, op, buf, len, off, &r->cnt.syscalls);
 
-	do {
-		r->cnt.syscalls++;
-		n = pread(fd, buf, len, off);
-	} while (n < 0 && errno == EINTR);
-	return n < 0 ? -errno : n;
-}
-
-ssize_t sc_write(struct run *r, int fd, const void *buf, size_t len)
-{
-	ssize_t n;
-
-	do {
-		r->cnt.syscalls++;
-		n = write(fd, buf, len);
-	} while (n < 0 && errno == EINTR);
-	return n < 0 ? -errno : n;
-}
-
-ssize_t sc_pwrite(struct run *r, int fd, const void *buf, size_t len, off_t off)
-{
-	ssize_t n;
-
-	do {
-		r->cnt.syscalls++;
-		n = pwrite(fd, buf, len, off);
-	} while (n < 0 && errno == EINTR);
-	return n < 0 ? -errno : n;
+	if (n < 0)
+		return n;
+	return (size_t)n < len ? -EIO : 0;
 }
 
 int sc_write_all(struct run *r, int fd, const void *buf, size_t len)
 {
-	const char *p = buf;
-	ssize_t n;
-
-	while (len) {
-		n = sc_write(r, fd, p, len);
-		if (n < 0)
-			return n;
-		if (n == 0)
-			return -EIO;
-		p += n;
-		len -= n;
-	}
-	return 0;
+	return sc_full(r, fd, ZC_IO_WRITE, (void *)buf, len, 0);
 }
 
 int sc_pwrite_all(struct run *r, int fd, const void *buf, size_t len, off_t off)
 {
-	const char *p = buf;
-	ssize_t n;
-
-	while (len) {
-		n = sc_pwrite(r, fd, p, len, off);
-		if (n < 0)
-			return n;
-		if (n == 0)
-			return -EIO;
-		p += n;
-		off += n;
-		len -= n;
-	}
-	return 0;
+	return sc_full(r, fd, ZC_IO_PWRITE, (void *)buf, len, off);
 }
 
 int sc_pread_all(struct run *r, int fd, void *buf, size_t len, off_t off)
 {
-	char *p = buf;
-	ssize_t n;
+	return sc_full(r, fd, ZC_IO_PREAD, buf, len, off);
+}
 
-	while (len) {
-		n = sc_pread(r, fd, p, len, off);
-		if (n < 0)
-			return n;
-		if (n == 0)
-			return -EIO;
-		p += n;
-		off += n;
-		len -= n;
-	}
-	return 0;
+static void zb_vlog(const char *fmt, va_list ap)
+{
+	fputs("zcbench: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
 }
 
 void zb_log(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("zcbench: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	zb_vlog(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 void zb_die(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("zcbench: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	zb_vlog(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	exit(2);
 }
 

@@ -74,18 +74,29 @@ struct method {
 	void (*teardown)(struct run *r);
 };
 
+struct result;
+
 /**
  * struct workload - a group of methods with one baseline
  * @name: --workload
  * @desc: one line
  * @baseline: the method every other one is a ratio to
  * @sockets: runs on paths (loop, nic); others run on path "local"
+ * @source_in_sdir: the source file lives in --storage-dir, the file system
+ *	every method of the workload reads, direct or not
+ * @source_env: environment variable that names what holds the source
+ *	(zcbench-vm.sh sets it), added to result.source; may be NULL
+ * @summarize: the workload's own figures, from a result measured in
+ *	@runs runs (the counting run included); may be NULL
  */
 struct workload {
 	const char *name;
 	const char *desc;
 	const char *baseline;
 	bool sockets;
+	bool source_in_sdir;
+	const char *source_env;
+	void (*summarize)(struct result *res, int runs);
 };
 
 /* Bytes moved per run, for the report: delivered = size * receivers. */
@@ -186,18 +197,18 @@ struct result {
 /* ---- util.c: counted system calls and small helpers ---- */
 
 /*
- * The sc_* wrappers count one system call each in @r->cnt.syscalls, so
- * the syscall figures come from what the method really did, not from a
- * formula. They retry EINTR and return -errno.
+ * The sc_* wrappers (libzc's zc_io() and zc_io_full()) count every system
+ * call they make in @r->cnt.syscalls, so the syscall figures come from
+ * what the method really did, not from a formula. They retry EINTR and
+ * return -errno.
  */
 ssize_t sc_read(struct run *r, int fd, void *buf, size_t len);
-ssize_t sc_pread(struct run *r, int fd, void *buf, size_t len, off_t off);
-ssize_t sc_write(struct run *r, int fd, const void *buf, size_t len);
-ssize_t sc_pwrite(struct run *r, int fd, const void *buf, size_t len, off_t off);
-/* write() until @len is gone (a stream socket may take less). */
+/*
+ * All @len bytes, continuing after short transfers (a stream socket may
+ * take less); 0, or -EIO when the file ends or takes nothing.
+ */
 int sc_write_all(struct run *r, int fd, const void *buf, size_t len);
 int sc_pwrite_all(struct run *r, int fd, const void *buf, size_t len, off_t off);
-/* pread() exactly @len bytes (short only at EOF: -EIO). */
 int sc_pread_all(struct run *r, int fd, void *buf, size_t len, off_t off);
 /* Count a call the method made itself (mmap, ioctl, io_uring_enter ...). */
 static inline void sc_count(struct run *r, uint64_t n)
@@ -228,6 +239,8 @@ int zb_source_file(const char *dir, uint64_t size, char *path, size_t plen,
 double zb_drop_cache(int fd, uint64_t size);
 /* Share of [0, size) of @fd resident in the page cache (mincore). */
 double zb_cached_share(int fd, uint64_t size);
+/* Back to the source's first byte, for methods that read() it: a rep_setup. */
+int zb_rewind_source(struct run *r);
 /* Byte-exact check of a file against the pattern; -EBADMSG with a reason. */
 int zb_verify_file(struct run *r, int fd, uint64_t size, uint64_t seed);
 bool zb_odirect_ok(const char *dir);
@@ -238,6 +251,22 @@ bool zb_odirect_ok(const char *dir);
  */
 int zb_mem_load(struct run *r);
 void zb_mem_free(struct run *r);
+
+/* ---- pipe.c: the pipes of the splice methods ---- */
+/*
+ * pipe2(O_CLOEXEC) resized to hold @want bytes (at least 64 KiB), so one
+ * splice moves a whole request; *@cap receives what it holds. On failure
+ * both ends are -1. 0 or -errno.
+ */
+int zb_pipe_open(int p[2], size_t want, size_t *cap);
+/* Closes the ends that are open and marks them -1. */
+void zb_pipe_close(int p[2]);
+/*
+ * Moves the @n bytes that are in pipe @pfd on to @fd with splice(), at
+ * *@off_out (advanced) when @fd is a file, NULL for a socket. Each call
+ * is counted; 0, or -EIO with run->reason set.
+ */
+int sc_splice_drain(struct run *r, int pfd, int fd, loff_t *off_out, size_t n);
 
 /* ---- vsum.c: streaming verification of received bytes ---- */
 /*
@@ -338,6 +367,8 @@ extern const struct method *const m_file2file[];
 extern const struct method *const m_fanout[];
 extern const struct method *const m_storage[];
 extern const struct method *const m_dma[];
+/* The dma workload's dmatest-style totals (tests, failures, iops). */
+void m_dma_summarize(struct result *res, int runs);
 
 /* ---- region.c: DMA endpoints of each kind ---- */
 /**

@@ -33,8 +33,9 @@ int zc_open(void)
 }
 
 /*
- * A signal can interrupt an ioctl before the module acted; the module
- * only returns EINTR in that case, so repeating it is safe.
+ * For the ioctls that act at once: a signal can only interrupt them before
+ * the module did anything, so repeating one is safe. The waits do not come
+ * here: their EINTR is the caller's (see zc_dma_wait()).
  */
 static int zc_ioctl(int fd, unsigned long cmd, void *arg)
 {
@@ -88,6 +89,7 @@ int zc_query(int fd, uint32_t handle, struct zc_buf *buf, uint32_t *nr_segs,
 		.size = sizeof(q),
 		.handle = handle,
 		.segs_cap = segs ? segs_cap : 0,
+		.seg_size = sizeof(*segs),
 		.segs_ptr = (uintptr_t)segs,
 	};
 	int ret = zc_ioctl(fd, ZCDEV_IOC_QUERY, &q);
@@ -124,6 +126,7 @@ int zc_dma_submit(int fd, const struct zcdev_dma_seg_desc *segs,
 	struct zcdev_dma_submit s = {
 		.size = sizeof(s),
 		.nr_segs = nr_segs,
+		.seg_size = sizeof(*segs),
 		.segs_ptr = (uintptr_t)segs,
 		.user_data = user_data,
 	};
@@ -135,49 +138,34 @@ int zc_dma_submit(int fd, const struct zcdev_dma_seg_desc *segs,
 	return 0;
 }
 
-static int64_t zc_now_ns(void)
+uint64_t zc_deadline_after_ns(int64_t ns)
 {
-	struct timespec ts;
+	struct timespec now;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	if (ns < 0)
+		return ZCDEV_DEADLINE_NEVER;
+	if (ns == 0)
+		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	/* Both terms are below 2^63: the sum cannot wrap to NEVER or past it. */
+	return (uint64_t)now.tv_sec * 1000000000 + now.tv_nsec + (uint64_t)ns;
 }
 
-/*
- * For the waiting ioctls, whose EINTR means "nothing happened": repeat
- * with the time that is left, so a signal neither ends the wait early nor
- * makes it longer. *@timeout_ns is the ioctl's field, updated in place.
- */
-static int zc_ioctl_timed(int fd, unsigned long cmd, void *arg,
-			  __s64 *timeout_ns)
+/* The waits keep EINTR: a signal without SA_RESTART is meant to end them. */
+static int zc_ioctl_wait(int fd, unsigned long cmd, void *arg)
 {
-	int64_t deadline = *timeout_ns > 0 ? zc_now_ns() + *timeout_ns : 0;
-	int ret;
-
-	for (;;) {
-		ret = ioctl(fd, cmd, arg);
-		if (ret == 0)
-			return 0;
-		if (errno != EINTR)
-			return -errno;
-		if (deadline) {
-			int64_t left = deadline - zc_now_ns();
-
-			/* 1 ns, not 0: 0 would poll and change the answer. */
-			*timeout_ns = left > 0 ? left : 1;
-		}
-	}
+	return ioctl(fd, cmd, arg) < 0 ? -errno : 0;
 }
 
-int zc_dma_wait(int fd, uint64_t id, uint32_t flags, int64_t timeout_ns,
+int zc_dma_wait(int fd, uint64_t id, uint32_t flags, uint64_t deadline_ns,
 		struct zcdev_dma_wait *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->size = sizeof(*out);
 	out->flags = flags;
 	out->id = id;
-	out->timeout_ns = timeout_ns;
-	return zc_ioctl_timed(fd, ZCDEV_IOC_DMA_WAIT, out, &out->timeout_ns);
+	out->deadline_ns = deadline_ns;
+	return zc_ioctl_wait(fd, ZCDEV_IOC_DMA_WAIT, out);
 }
 
 int zc_dma_cancel(int fd, uint64_t id, uint32_t flags, uint32_t *cancelled)
@@ -223,15 +211,16 @@ ssize_t zc_send(int fd, int sock_fd, uint32_t handle, uint64_t off,
 }
 
 int zc_send_reap(int fd, struct zcdev_send_completion *c, uint32_t max,
-		 int64_t timeout_ns, uint64_t *pending)
+		 uint64_t deadline_ns, uint64_t *pending)
 {
 	struct zcdev_reap r = {
 		.size = sizeof(r),
 		.entries_ptr = (uintptr_t)c,
 		.max_entries = max,
-		.timeout_ns = timeout_ns,
+		.deadline_ns = deadline_ns,
+		.entry_size = sizeof(*c),
 	};
-	int ret = zc_ioctl_timed(fd, ZCDEV_IOC_SEND_REAP, &r, &r.timeout_ns);
+	int ret = zc_ioctl_wait(fd, ZCDEV_IOC_SEND_REAP, &r);
 
 	if (ret)
 		return ret;
@@ -281,37 +270,45 @@ int zc_unmap(void *addr, uint64_t len)
 	return munmap((char *)addr - head, len + head) ? -errno : 0;
 }
 
-ssize_t zc_pread_full(int fd, void *dst, size_t len, uint64_t file_off)
+ssize_t zc_io(int fd, enum zc_io_op op, void *buf, size_t len,
+	      uint64_t file_off, uint64_t *calls)
 {
-	size_t done = 0;
+	ssize_t n;
 
-	while (done < len) {
-		ssize_t n = pread(fd, (char *)dst + done, len - done,
-				  (off_t)(file_off + done));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
+	do {
+		if (calls)
+			(*calls)++;
+		switch (op) {
+		case ZC_IO_READ:
+			n = read(fd, buf, len);
 			break;
-		done += n;
-	}
-	return done;
+		case ZC_IO_WRITE:
+			n = write(fd, buf, len);
+			break;
+		case ZC_IO_PREAD:
+			n = pread(fd, buf, len, (off_t)file_off);
+			break;
+		case ZC_IO_PWRITE:
+			n = pwrite(fd, buf, len, (off_t)file_off);
+			break;
+		default:
+			return -EINVAL;
+		}
+	} while (n < 0 && errno == EINTR);
+	return n < 0 ? -errno : n;
 }
 
-ssize_t zc_pwrite_full(int fd, const void *src, size_t len, uint64_t file_off)
+ssize_t zc_io_full(int fd, enum zc_io_op op, void *buf, size_t len,
+		   uint64_t file_off, uint64_t *calls)
 {
 	size_t done = 0;
 
 	while (done < len) {
-		ssize_t n = pwrite(fd, (const char *)src + done, len - done,
-				   (off_t)(file_off + done));
+		ssize_t n = zc_io(fd, op, (char *)buf + done, len - done,
+				  file_off + done, calls);
 
-		if (n < 0 && errno == EINTR)
-			continue;
 		if (n < 0)
-			return -errno;
+			return n;
 		if (n == 0)
 			break;
 		done += n;

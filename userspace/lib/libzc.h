@@ -4,7 +4,9 @@
  *
  * Every function that can fail returns 0 (or a count) on success and
  * -errno on failure; nothing here prints or exits, so the tools and the
- * selftests decide how to report. System calls are retried on EINTR.
+ * selftests decide how to report. A call that a signal interrupts before
+ * it did anything is repeated (open, read, write, every ioctl but the two
+ * waits); zc_dma_wait() and zc_send_reap() return -EINTR instead, see there.
  *
  * Offsets come in two flavours and the names say which:
  *  - "file offset": a position in the fd's offset space, as pread(),
@@ -67,31 +69,89 @@ int zc_map(int fd, const struct zc_buf *buf, uint64_t off, uint64_t len,
 	   int prot, void **addr);
 int zc_unmap(void *addr, uint64_t len);
 
+/* ---- whole transfers (libzc.c) ---- */
+
+/* The system call zc_io() and zc_io_full() make. */
+enum zc_io_op {
+	ZC_IO_READ,	/* read(2); the file offset is not used */
+	ZC_IO_WRITE,	/* write(2); the file offset is not used */
+	ZC_IO_PREAD,	/* pread(2) at the file offset */
+	ZC_IO_PWRITE,	/* pwrite(2) at the file offset */
+};
+
 /*
- * Full-length pread()/pwrite() at a file offset: short transfers are
- * continued. Return @len; fewer bytes only if the file ended first (a
- * call moved nothing); -errno if a call failed, even after progress.
+ * One @op call of up to @len bytes at @buf, repeated while it fails with
+ * EINTR. Returns the call's result, or -errno. For the write kinds @buf is
+ * only read. *@calls (may be NULL) grows by every system call made,
+ * repeats included, for callers that count their system calls.
  */
-ssize_t zc_pread_full(int fd, void *dst, size_t len, uint64_t file_off);
-ssize_t zc_pwrite_full(int fd, const void *src, size_t len, uint64_t file_off);
+ssize_t zc_io(int fd, enum zc_io_op op, void *buf, size_t len,
+	      uint64_t file_off, uint64_t *calls);
+/*
+ * zc_io() until all @len bytes moved: a short transfer (a pipe, a stream
+ * socket, a signal after progress) is continued at @buf + done and
+ * @file_off + done. Returns @len; fewer only if a call moved nothing (the
+ * file ended, or took no more); -errno if a call failed, even after
+ * progress.
+ */
+ssize_t zc_io_full(int fd, enum zc_io_op op, void *buf, size_t len,
+		   uint64_t file_off, uint64_t *calls);
+
+static inline ssize_t zc_read_full(int fd, void *dst, size_t len)
+{
+	return zc_io_full(fd, ZC_IO_READ, dst, len, 0, NULL);
+}
+
+static inline ssize_t zc_write_full(int fd, const void *src, size_t len)
+{
+	return zc_io_full(fd, ZC_IO_WRITE, (void *)src, len, 0, NULL);
+}
+
+/* At a file offset of the device: struct zc_buf.offset + buffer offset. */
+static inline ssize_t zc_pread_full(int fd, void *dst, size_t len,
+				    uint64_t file_off)
+{
+	return zc_io_full(fd, ZC_IO_PREAD, dst, len, file_off, NULL);
+}
+
+static inline ssize_t zc_pwrite_full(int fd, const void *src, size_t len,
+				     uint64_t file_off)
+{
+	return zc_io_full(fd, ZC_IO_PWRITE, (void *)src, len, file_off, NULL);
+}
 
 /* ---- DMA (libzc.c): ZCDEV_IOC_DMA_*, see the uapi header ---- */
 
 /*
+ * Deadline for zc_dma_wait() and zc_send_reap(): CLOCK_MONOTONIC now + @ns
+ * in nanoseconds; 0 for @ns 0 (look once, never sleep), and
+ * ZCDEV_DEADLINE_NEVER for a negative @ns (no limit). Compute it once per
+ * wait and pass the same value again when repeating the call: that is
+ * what keeps a wait interrupted by signals from growing.
+ */
+uint64_t zc_deadline_after_ns(int64_t ns);
+
+/*
  * Starts one transfer of @nr_segs segments (1 .. ZCDEV_DMA_MAX_SEGS) and
  * returns at once; *@id receives its id for zc_dma_wait()/zc_dma_cancel().
+ * A segment's flags and reserved fields must be zero: start from a zeroed
+ * struct.
  */
 int zc_dma_submit(int fd, const struct zcdev_dma_seg_desc *segs,
 		  uint32_t nr_segs, uint64_t user_data, uint64_t *id);
 /*
- * Waits for transfer @id (any with ZCDEV_DMA_WAIT_ANY) and reaps it into
- * *@out (status, error, bytes, engine_ns, user_data, id). @timeout_ns: 0
- * polls (-EAGAIN while it runs), negative waits forever, positive at most
- * that long (then the module ends it as ZCDEV_DMA_TIMEDOUT, which is a
- * successful wait; -ETIMEDOUT only with ZCDEV_DMA_WAIT_NOTERM). A signal
- * does not end the wait: it goes on for the time that is left.
+ * Waits for transfer @id (any with ZCDEV_DMA_WAIT_ANY) until @deadline_ns
+ * (absolute, see zc_deadline_after_ns()) and reaps it into *@out (status,
+ * error, bytes, engine_ns, user_data, id). A deadline that has passed, 0
+ * included, looks once: -EAGAIN while the transfer runs. At the deadline
+ * the module ends the transfer as ZCDEV_DMA_TIMEDOUT, which is a
+ * successful wait; -ETIMEDOUT only with ZCDEV_DMA_WAIT_NOTERM (or
+ * ZCDEV_DMA_WAIT_ANY), and the transfer runs on. A signal whose handler
+ * has SA_RESTART does not end the wait (the kernel restarts it with the
+ * same deadline); one without SA_RESTART ends it with -EINTR, nothing
+ * reaped.
  */
-int zc_dma_wait(int fd, uint64_t id, uint32_t flags, int64_t timeout_ns,
+int zc_dma_wait(int fd, uint64_t id, uint32_t flags, uint64_t deadline_ns,
 		struct zcdev_dma_wait *out);
 /* Stops @id (or all with ZCDEV_DMA_CANCEL_ALL); *@cancelled (may be NULL) counts them. */
 int zc_dma_cancel(int fd, uint64_t id, uint32_t flags, uint32_t *cancelled);
@@ -110,14 +170,16 @@ int zc_dma_stats(int fd, struct zcdev_dma_stats *st);
 ssize_t zc_send(int fd, int sock_fd, uint32_t handle, uint64_t off,
 		uint64_t len, uint32_t flags, uint64_t user_data, uint64_t *id);
 /*
- * Collects up to @max completions into @c, oldest first; returns how many
- * (0 is possible with a @timeout_ns >= 0). @timeout_ns: 0 returns at once,
- * negative waits for at least one, positive at most that long; a signal
- * does not end the wait early. *@pending (may be NULL) receives the number
- * of sends not yet completed.
+ * Collects up to @max completions into @c, oldest first; returns how many.
+ * Waits for a first one until @deadline_ns (absolute, see
+ * zc_deadline_after_ns()): 0 returns at once, ZCDEV_DEADLINE_NEVER waits
+ * for at least one, and a deadline that passes returns 0. Signals as for
+ * zc_dma_wait(): SA_RESTART keeps waiting, without it -EINTR and nothing
+ * reaped. *@pending (may be NULL) receives the number of sends not yet
+ * completed.
  */
 int zc_send_reap(int fd, struct zcdev_send_completion *c, uint32_t max,
-		 int64_t timeout_ns, uint64_t *pending);
+		 uint64_t deadline_ns, uint64_t *pending);
 
 /* ---- parsing and formatting shared by the tools (parse.c) ---- */
 
