@@ -12,10 +12,10 @@
 # line can start in the middle of a user line, hence the last timestamp wins.
 set -eu
 
-# What ENGINEERING.md 5 says fails a run. kmemleak is matched by its report
-# lines, not by the word: a kmemleak kernel prints "kmemleak: ... initialized"
-# at every boot. Hung tasks and RCU stalls end up as panics or timeouts
-# anyway; matching them names the reason.
+# What fails a run, whatever the tests said (README.md, "Tests"). kmemleak
+# is matched by its report lines, not by the word: a kmemleak kernel prints
+# "kmemleak: ... initialized" at every boot. Hung tasks and RCU stalls end up
+# as panics or timeouts anyway; matching them names the reason.
 splats='BUG:
 WARNING:
 Oops

@@ -21,8 +21,9 @@
 #          guest keeps eth0 and moves eth1 into its netns "peer", so traffic
 #          between them really leaves through a NIC, with checksum offload
 #          and TSO: the only setup that gives true zero-copy send under QEMU
-#          (ENGINEERING.md 4.7). Falls back to hub, with a warning, where the
-#          taps cannot be made (no /dev/net/tun, not root, ...).
+#          (loopback and veth copy on local delivery; module/README.md).
+#          Falls back to hub, with a warning, where the taps cannot be made
+#          (no /dev/net/tun, not root, ...).
 #   hub    the same two NICs on a QEMU hub (-netdev hubport): needs nothing
 #          on the host, but the NICs get no offloads, so the stack copies
 #          (linearizes) zero-copy sends and TCP is slow.
