@@ -316,6 +316,7 @@ static noinline int zcdev_dma_prep(struct zcdev_dma_chan *dc,
 		x->runs[i].cookie = dmaengine_submit(tx);
 		if (dma_submit_error(x->runs[i].cookie))
 			return -EIO;
+		x->nr_submitted = i + 1;
 	}
 	return 0;
 }
@@ -423,7 +424,7 @@ static u64 zcdev_dma_progress(struct zcdev_dma_chan *dc, struct zcdev_xfer *x)
 	u64 bytes = 0;
 	unsigned int i;
 
-	for (i = 0; i < x->nr_runs; i++) {
+	for (i = 0; i < x->nr_submitted; i++) {
 		enum dma_status st = dmaengine_tx_status(dc->chan,
 							 x->runs[i].cookie,
 							 &state);
@@ -585,22 +586,24 @@ int zcdev_dma_submit(struct zcdev_file *zf, struct zcdev_dma_submit *arg,
 	x->t_submit = ktime_get();
 	spin_lock(&zf->xfer_lock);
 	x->id = zf->next_xfer_id++;
-	list_add_tail(&x->file_node, &zf->xfers);
 	spin_unlock(&zf->xfer_lock);
 	trace_zcdev_dma_submit(x->id, arg->nr_segs, x->nr_runs, x->total);
 
 	zcdev_dma_enqueue(dc, x);
 	ret = zcdev_dma_start(dc, x);
 	if (ret) {
-		/* The recovery ends @x; the caller hears of the failure. */
+		/*
+		 * The recovery ends @x; the caller hears of the failure. Not
+		 * on the file's list, so no one else can reap it meanwhile.
+		 */
 		wait_event(zf->wq, READ_ONCE(x->finished));
-		spin_lock(&zf->xfer_lock);
-		list_del(&x->file_node);
-		zf->nr_xfers--;
-		spin_unlock(&zf->xfer_lock);
 		zcdev_xfer_free(x);
-		return ret;
+		goto err_depth;
 	}
+	/* From here on it can be waited for, cancelled and reaped. */
+	spin_lock(&zf->xfer_lock);
+	list_add_tail(&x->file_node, &zf->xfers);
+	spin_unlock(&zf->xfer_lock);
 	arg->id = x->id;
 	return 0;
 

@@ -87,6 +87,7 @@ enum zcdev_xfer_state {
  * @nr_upages: entries in @upages
  * @runs: descriptors to submit, in order
  * @nr_runs: entries in @runs
+ * @nr_submitted: runs whose descriptors reached the engine
  * @total: bytes in all runs
  * @state: enum zcdev_xfer_state (channel's lock)
  * @runs_done: descriptors the engine called back for, in order (channel's
@@ -116,6 +117,7 @@ struct zcdev_xfer {
 	unsigned int nr_upages;
 	struct zcdev_dma_run *runs;
 	unsigned int nr_runs;
+	unsigned int nr_submitted;
 	u64 total;
 	enum zcdev_xfer_state state;
 	unsigned int runs_done;
