@@ -123,6 +123,7 @@ struct zcdma_desc {
 	size_t len;
 	size_t done;
 	struct dmaengine_result result;
+	u64 fpu_max_ns;
 	bool aborted;
 	bool injected;
 };
@@ -134,6 +135,8 @@ struct zcdma_desc {
  * @injected: descriptors failed on purpose (fail_every)
  * @faults: descriptors failed on an address that is not RAM
  * @aborted: descriptors dropped by terminate_all, running or queued
+ * @fpu_max_ns: longest kernel_fpu_begin() section (preemption off), the
+ *	bound PREEMPT_RT tasks see from this engine
  */
 struct zcdma_stats {
 	u64 descs;
@@ -141,6 +144,7 @@ struct zcdma_stats {
 	u64 injected;
 	u64 faults;
 	u64 aborted;
+	u64 fpu_max_ns;
 };
 
 /**
@@ -464,14 +468,16 @@ static void zcdma_copy_sse2(void *dst, const void *src, size_t blocks)
 		     : "memory", "cc");
 }
 
-static void zcdma_memcpy(void *dst, const void *src, size_t len)
+/* Returns how long preemption was off for the vector copy (0: none). */
+static u64 zcdma_memcpy(void *dst, const void *src, size_t len)
 {
 	size_t head, bulk;
+	u64 t0, fpu_ns;
 
 	if (zcdma_simd == ZCDMA_SIMD_NONE || len < ZCDMA_SIMD_MIN ||
 	    !irq_fpu_usable()) {
 		memcpy(dst, src, len);
-		return;
+		return 0;
 	}
 
 	head = -(uintptr_t)dst & (ZCDMA_SIMD_ALIGN - 1);
@@ -481,6 +487,7 @@ static void zcdma_memcpy(void *dst, const void *src, size_t len)
 	len -= head;
 
 	kernel_fpu_begin();
+	t0 = ktime_get_ns();
 	if (zcdma_simd == ZCDMA_SIMD_AVX2) {
 		bulk = round_down(len, 128);
 		zcdma_copy_avx2(dst, src, bulk / 128);
@@ -488,9 +495,11 @@ static void zcdma_memcpy(void *dst, const void *src, size_t len)
 		bulk = round_down(len, 64);
 		zcdma_copy_sse2(dst, src, bulk / 64);
 	}
+	fpu_ns = ktime_get_ns() - t0;
 	kernel_fpu_end();
 
 	memcpy(dst + bulk, src + bulk, len - bulk);
+	return fpu_ns;
 }
 
 #else /* !CONFIG_X86 */
@@ -499,9 +508,10 @@ static void __init zcdma_simd_init(void)
 {
 }
 
-static void zcdma_memcpy(void *dst, const void *src, size_t len)
+static u64 zcdma_memcpy(void *dst, const void *src, size_t len)
 {
 	memcpy(dst, src, len);
+	return 0;
 }
 
 #endif /* CONFIG_X86 */
@@ -512,7 +522,7 @@ static void zcdma_memcpy(void *dst, const void *src, size_t len)
  */
 static enum dmaengine_tx_result zcdma_copy(struct device *dev, dma_addr_t dst,
 					   dma_addr_t src, size_t len,
-					   size_t *copied)
+					   size_t *copied, u64 *fpu_max_ns)
 {
 	struct zcdma_window s, d;
 	size_t n;
@@ -526,7 +536,7 @@ static enum dmaengine_tx_result zcdma_copy(struct device *dev, dma_addr_t dst,
 			return DMA_TRANS_WRITE_FAILED;
 		}
 		n = min(s.len, d.len);
-		zcdma_memcpy(d.vaddr, s.vaddr, n);
+		*fpu_max_ns = max(*fpu_max_ns, zcdma_memcpy(d.vaddr, s.vaddr, n));
 		/* kmap_local mappings nest: undo them in reverse. */
 		zcdma_window_unmap(&d);
 		zcdma_window_unmap(&s);
@@ -592,7 +602,7 @@ static void zcdma_run(struct zcdma_chan *zc, struct zcdma_desc *d)
 		size_t copied;
 
 		res = zcdma_copy(dev, d->dst + d->done, d->src + d->done, n,
-				 &copied);
+				 &copied, &d->fpu_max_ns);
 		WRITE_ONCE(d->done, d->done + copied);
 		if (res != DMA_TRANS_NOERROR)
 			break;
@@ -706,6 +716,7 @@ static void zcdma_work(struct work_struct *work)
 		zcdma_cookie_complete(&d->tx);
 		zc->stats.descs++;
 		zc->stats.bytes += d->done;
+		zc->stats.fpu_max_ns = max(zc->stats.fpu_max_ns, d->fpu_max_ns);
 		list_add_tail(&d->node, &zc->completed);
 		irq = d->tx.flags & DMA_PREP_INTERRUPT;
 		spin_unlock_irq(&zc->lock);
@@ -933,6 +944,7 @@ static int zcdma_chan_stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "errors_injected: %llu\n", st.injected);
 	seq_printf(m, "faults: %llu\n", st.faults);
 	seq_printf(m, "aborted: %llu\n", st.aborted);
+	seq_printf(m, "fpu_max_ns: %llu\n", st.fpu_max_ns);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(zcdma_chan_stats);

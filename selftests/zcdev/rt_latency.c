@@ -1,0 +1,295 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * How long zcdma keeps preemption off, and what a real-time task feels of
+ * it. zcdma copies with vector registers between kernel_fpu_begin() and
+ * kernel_fpu_end(), which disable preemption, also on PREEMPT_RT; each such
+ * section copies at most one 64 KiB chunk. The engine measures its longest
+ * section itself (debugfs zcdma/chanN, fpu_max_ns); this test checks the
+ * bound while a DMA load runs, and measures the wake-up latency of a
+ * SCHED_FIFO task on every CPU with and without that load, the way
+ * cyclictest does. The latency bound is asserted on PREEMPT_RT kernels
+ * only: elsewhere nothing promises it (the section bound still holds).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/zcdev.h>
+#include "kselftest_harness.h"
+
+#define PROBE_PERIOD_NS		1000000LL	/* 1 ms, as cyclictest -i1000 */
+#define PROBE_SECONDS		4
+#define DMA_BYTES		(8 << 20)
+/*
+ * The section bound: one 64 KiB chunk. Under TCG a vector copy runs at
+ * ~1-2 GB/s, so ~30-60 us; allow 2 ms for a host that deschedules the vCPU
+ * mid-section (that is the host's latency, not the guest's).
+ */
+#define FPU_SECTION_BOUND_NS	2000000ULL
+
+static long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static int read_file(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = 0;
+	return 0;
+}
+
+static int write_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, strlen(val));
+	close(fd);
+	return n < 0 ? -errno : 0;
+}
+
+static int is_preempt_rt(void)
+{
+	char buf[16];
+
+	return !read_file("/sys/kernel/realtime", buf, sizeof(buf)) &&
+	       buf[0] == '1';
+}
+
+/* Longest FPU section of any zcdma channel so far, or -1. */
+static long long fpu_max_ns(void)
+{
+	long long max = -1;
+	char path[64], buf[512];
+	int i;
+
+	for (i = 0; i < 16; i++) {
+		char *p;
+
+		snprintf(path, sizeof(path), "/sys/kernel/debug/zcdma/chan%d", i);
+		if (read_file(path, buf, sizeof(buf)))
+			break;
+		p = strstr(buf, "fpu_max_ns: ");
+		if (p && atoll(p + 12) > max)
+			max = atoll(p + 12);
+	}
+	return max;
+}
+
+struct probe {
+	int cpu;
+	long long max_ns;
+	long long sum_ns;
+	long long n;
+	int err;
+};
+
+/* cyclictest's loop: absolute 1 ms periods, lateness of each wake-up. */
+static void *probe_run(void *arg)
+{
+	struct sched_param sp = { .sched_priority = 80 };
+	struct probe *p = arg;
+	long long end, next;
+	struct timespec ts;
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(p->cpu, &set);
+	if (pthread_setaffinity_np(pthread_self(), sizeof(set), &set) ||
+	    pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp)) {
+		p->err = errno ?: EPERM;
+		return NULL;
+	}
+	next = now_ns() + PROBE_PERIOD_NS;
+	end = next + PROBE_SECONDS * 1000000000LL;
+	while (next < end) {
+		long long late;
+
+		ts.tv_sec = next / 1000000000LL;
+		ts.tv_nsec = next % 1000000000LL;
+		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+		late = now_ns() - next;
+		if (late > p->max_ns)
+			p->max_ns = late;
+		p->sum_ns += late;
+		p->n++;
+		next += PROBE_PERIOD_NS;
+	}
+	return NULL;
+}
+
+/* Worst wake-up latency over all CPUs; 0 and *err set on failure. */
+static long long probe_all(int *err, long long *avg)
+{
+	int ncpu = sysconf(_SC_NPROCESSORS_ONLN), i;
+	struct probe p[64] = { 0 };
+	pthread_t t[64];
+	long long max = 0, sum = 0, n = 0;
+
+	if (ncpu > 64)
+		ncpu = 64;
+	for (i = 0; i < ncpu; i++) {
+		p[i].cpu = i;
+		pthread_create(&t[i], NULL, probe_run, &p[i]);
+	}
+	*err = 0;
+	for (i = 0; i < ncpu; i++) {
+		pthread_join(t[i], NULL);
+		if (p[i].err)
+			*err = p[i].err;
+		if (p[i].max_ns > max)
+			max = p[i].max_ns;
+		sum += p[i].sum_ns;
+		n += p[i].n;
+	}
+	*avg = n ? sum / n : 0;
+	return max;
+}
+
+struct load {
+	int fd;
+	__u32 src, dst;
+	volatile int stop;
+	unsigned long transfers;
+	int err;
+};
+
+/* Back-to-back 8 MiB PAGES -> PAGES transfers until told to stop. */
+static void *load_run(void *arg)
+{
+	struct load *l = arg;
+
+	while (!l->stop) {
+		struct zcdev_dma_seg_desc seg = {
+			.src = { .type = ZCDEV_DMA_EP_BUF, .handle = l->src },
+			.dst = { .type = ZCDEV_DMA_EP_BUF, .handle = l->dst },
+			.len = DMA_BYTES,
+		};
+		struct zcdev_dma_submit s = {
+			.size = sizeof(s), .nr_segs = 1, .seg_size = sizeof(seg),
+			.segs_ptr = (uintptr_t)&seg,
+		};
+		struct zcdev_dma_wait w = {
+			.size = sizeof(w), .deadline_ns = ZCDEV_DEADLINE_NEVER,
+		};
+
+		if (ioctl(l->fd, ZCDEV_IOC_DMA_SUBMIT, &s)) {
+			l->err = errno;
+			break;
+		}
+		w.id = s.id;
+		if (ioctl(l->fd, ZCDEV_IOC_DMA_WAIT, &w) ||
+		    w.status != ZCDEV_DMA_DONE) {
+			l->err = w.status ? EIO : errno;
+			break;
+		}
+		l->transfers++;
+	}
+	return NULL;
+}
+
+static __u32 alloc_pages_buf(int fd)
+{
+	struct zcdev_alloc a = {
+		.size = sizeof(a), .kind = ZCDEV_BUF_PAGES, .len = DMA_BYTES,
+	};
+
+	return ioctl(fd, ZCDEV_IOC_ALLOC, &a) ? 0 : a.handle;
+}
+
+FIXTURE(rt) {
+	int fd;
+	char bandwidth[32];
+	struct load load;
+};
+
+FIXTURE_SETUP(rt)
+{
+	struct zcdev_info info = { .size = sizeof(info) };
+
+	self->fd = open("/dev/zcdev", O_RDWR);
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, ioctl(self->fd, ZCDEV_IOC_INFO, &info));
+	if (!(info.features & ZCDEV_FEAT_DMA))
+		SKIP(return, "no DMA channel");
+	if (fpu_max_ns() < 0)
+		SKIP(return, "zcdma's debugfs statistics are not there (no zcdma, or no debugfs)");
+	/* Full speed: the point is the longest copy section. */
+	if (!read_file("/sys/module/zcdma/parameters/bandwidth_mbps",
+		       self->bandwidth, sizeof(self->bandwidth)))
+		write_file("/sys/module/zcdma/parameters/bandwidth_mbps", "0");
+	self->load.fd = self->fd;
+	self->load.src = alloc_pages_buf(self->fd);
+	self->load.dst = alloc_pages_buf(self->fd);
+	ASSERT_NE(0, self->load.src);
+	ASSERT_NE(0, self->load.dst);
+}
+
+FIXTURE_TEARDOWN(rt)
+{
+	if (self->bandwidth[0])
+		write_file("/sys/module/zcdma/parameters/bandwidth_mbps",
+			   self->bandwidth);
+	close(self->fd);
+}
+
+TEST_F_TIMEOUT(rt, fpu_sections_bounded_and_rt_wakeups_unharmed, 120)
+{
+	long long idle_max, idle_avg, load_max, load_avg, fpu;
+	pthread_t loader;
+	int err;
+
+	idle_max = probe_all(&err, &idle_avg);
+	ASSERT_EQ(0, err) TH_LOG("SCHED_FIFO probe: %s", strerror(err));
+
+	ASSERT_EQ(0, pthread_create(&loader, NULL, load_run, &self->load));
+	load_max = probe_all(&err, &load_avg);
+	self->load.stop = 1;
+	pthread_join(loader, NULL);
+	ASSERT_EQ(0, err);
+	ASSERT_EQ(0, self->load.err) TH_LOG("DMA load: %s",
+					    strerror(self->load.err));
+	ASSERT_LT(0, self->load.transfers);
+	fpu = fpu_max_ns();
+
+	ksft_print_msg("rt_latency: kernel %s; wake-up latency idle max %lld us avg %lld us; under DMA load (%lu x 8 MiB) max %lld us avg %lld us; longest zcdma FPU section %lld us (bound %llu us)\n",
+		       is_preempt_rt() ? "PREEMPT_RT" : "not PREEMPT_RT",
+		       idle_max / 1000, idle_avg / 1000, self->load.transfers,
+		       load_max / 1000, load_avg / 1000, fpu / 1000,
+		       FPU_SECTION_BOUND_NS / 1000);
+
+	/* The engine's own bound holds on every kernel. */
+	ASSERT_LT(0, fpu) TH_LOG("no FPU section was measured under load");
+	ASSERT_GE(FPU_SECTION_BOUND_NS, (unsigned long long)fpu);
+	/*
+	 * On PREEMPT_RT a FIFO task waits at most one section longer under
+	 * load than idle, plus the host's jitter, which the idle run
+	 * measures.
+	 */
+	if (is_preempt_rt())
+		ASSERT_GE(idle_max + 2 * (long long)FPU_SECTION_BOUND_NS +
+			  2 * idle_max, load_max);
+}
+
+TEST_HARNESS_MAIN
