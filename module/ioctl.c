@@ -320,6 +320,10 @@ static long zcdev_ioctl_dma_submit(struct zcdev_file *zf, void __user *uarg)
 		return zcdev_refuse(op, -EINVAL, "seg_size", arg.seg_size);
 	if (arg.seg_size > ZCDEV_MAX_ARG_SIZE)
 		return zcdev_refuse(op, -E2BIG, "seg_size", arg.seg_size);
+	/* Nothing may start if the caller could not learn the id. */
+	ret = zcdev_put_arg(uarg, &arg, sizeof(arg), usize);
+	if (ret)
+		return ret;
 	segs = zcdev_get_segs(&arg);
 	if (IS_ERR(segs))
 		return PTR_ERR(segs);
@@ -327,8 +331,9 @@ static long zcdev_ioctl_dma_submit(struct zcdev_file *zf, void __user *uarg)
 	kvfree(segs);
 	if (ret)
 		return ret;
-	/* The transfer runs on; a caller who cannot learn its id reaps it
-	 * with ZCDEV_DMA_WAIT_ANY or leaves it to close().
+	/*
+	 * Writable a moment ago; if it no longer is, the transfer runs on
+	 * and WAIT_ANY or close() reaps it.
 	 */
 	return zcdev_put_arg(uarg, &arg, sizeof(arg), usize);
 }
