@@ -2,17 +2,13 @@
 /*
  * zcdev buffers: ZCDEV_IOC_ALLOC, FREE, QUERY and SYNC, their limits and
  * error paths. The "buf" fixture runs once per buffer kind (coherent,
- * pages); "dev" holds the tests that name a kind themselves.
+ * pages); "dev" holds the tests that name a kind themselves. The byte
+ * budgets (ENOSPC) are module_lifetime.c's: it reloads the module with
+ * budgets small enough to fill.
  */
 #include <limits.h>
-#include <sys/sysinfo.h>
 
 #include "zcdev_test.h"
-
-#define MiB (1ULL << 20)
-
-/* Fill budgets by really allocating only up to this much memory. */
-#define FILL_LIMIT (256 * MiB)
 
 FIXTURE(buf) {
 	int fd;
@@ -35,8 +31,8 @@ FIXTURE_VARIANT_ADD(buf, pages) {
 FIXTURE_SETUP(buf)
 {
 	self->fd = -1;
-	ZC_SETUP_OPEN(&self->fd, &self->info);
-	ZC_SETUP_NEED_KIND(&self->info, variant->kind);
+	ZT_SETUP_OPEN(&self->fd, &self->info);
+	ZT_SETUP_NEED_KIND(&self->info, variant->kind);
 	self->page = self->info.page_size;
 	ASSERT_EQ((__u64)sysconf(_SC_PAGESIZE), self->page);
 }
@@ -56,9 +52,9 @@ FIXTURE(dev) {
 FIXTURE_SETUP(dev)
 {
 	self->fd = -1;
-	ZC_SETUP_OPEN(&self->fd, &self->info);
-	ZC_SETUP_NEED_KIND(&self->info, ZCDEV_BUF_COHERENT);
-	ZC_SETUP_NEED_KIND(&self->info, ZCDEV_BUF_PAGES);
+	ZT_SETUP_OPEN(&self->fd, &self->info);
+	ZT_SETUP_NEED_KIND(&self->info, ZCDEV_BUF_COHERENT);
+	ZT_SETUP_NEED_KIND(&self->info, ZCDEV_BUF_PAGES);
 	self->page = self->info.page_size;
 }
 
@@ -68,48 +64,40 @@ FIXTURE_TEARDOWN(dev)
 		close(self->fd);
 }
 
-/* file_bytes of @fd now (~0 on error, which the caller's checks catch). */
-static __u64 file_bytes(int fd)
-{
-	struct zcdev_info info;
-
-	return zc_info(fd, &info) ? ~0ULL : info.file_bytes;
-}
-
 /* ---- ALLOC ---- */
 
 TEST_F(dev, alloc_kind_zero_is_einval)
 {
-	EXPECT_EQ(-EINVAL, zc_alloc(self->fd, 0, self->page, NULL));
-	EXPECT_EQ(0ULL, file_bytes(self->fd));
+	EXPECT_EQ(-EINVAL, zt_alloc(self->fd, 0, self->page, NULL));
+	EXPECT_EQ(0ULL, zt_file_bytes(self->fd));
 }
 
 TEST_F(dev, alloc_kind_three_is_einval)
 {
-	EXPECT_EQ(-EINVAL, zc_alloc(self->fd, 3, self->page, NULL));
-	EXPECT_EQ(0ULL, file_bytes(self->fd));
+	EXPECT_EQ(-EINVAL, zt_alloc(self->fd, 3, self->page, NULL));
+	EXPECT_EQ(0ULL, zt_file_bytes(self->fd));
 }
 
 TEST_F(dev, alloc_kind_all_ones_is_einval)
 {
-	EXPECT_EQ(-EINVAL, zc_alloc(self->fd, ~0U, self->page, NULL));
-	EXPECT_EQ(0ULL, file_bytes(self->fd));
+	EXPECT_EQ(-EINVAL, zt_alloc(self->fd, ~0U, self->page, NULL));
+	EXPECT_EQ(0ULL, zt_file_bytes(self->fd));
 }
 
 TEST_F(buf, alloc_len_zero_is_einval)
 {
-	EXPECT_EQ(-EINVAL, zc_alloc(self->fd, variant->kind, 0, NULL));
-	EXPECT_EQ(0ULL, file_bytes(self->fd));
+	EXPECT_EQ(-EINVAL, zt_alloc(self->fd, variant->kind, 0, NULL));
+	EXPECT_EQ(0ULL, zt_file_bytes(self->fd));
 }
 
 TEST_F(buf, alloc_len_over_max_buf_is_efbig)
 {
 	__u64 max = self->info.max_buf_bytes;
 
-	EXPECT_EQ(-EFBIG, zc_alloc(self->fd, variant->kind, max + 1, NULL));
-	EXPECT_EQ(-EFBIG, zc_alloc(self->fd, variant->kind, max + self->page,
+	EXPECT_EQ(-EFBIG, zt_alloc(self->fd, variant->kind, max + 1, NULL));
+	EXPECT_EQ(-EFBIG, zt_alloc(self->fd, variant->kind, max + self->page,
 				   NULL));
-	EXPECT_EQ(0ULL, file_bytes(self->fd));
+	EXPECT_EQ(0ULL, zt_file_bytes(self->fd));
 }
 
 /* Lengths whose page rounding or accounting would overflow a u64. */
@@ -122,22 +110,22 @@ TEST_F(buf, alloc_huge_len_is_efbig)
 	for (i = 0; i < ARRAY_SIZE(lens); i++) {
 		if (lens[i] <= self->info.max_buf_bytes)
 			continue;
-		EXPECT_EQ(-EFBIG, zc_alloc(self->fd, variant->kind, lens[i],
+		EXPECT_EQ(-EFBIG, zt_alloc(self->fd, variant->kind, lens[i],
 					   NULL))
 			TH_LOG("len 0x%llx", (unsigned long long)lens[i]);
 	}
-	EXPECT_EQ(0ULL, file_bytes(self->fd));
+	EXPECT_EQ(0ULL, zt_file_bytes(self->fd));
 }
 
 TEST_F(dev, alloc_coherent_over_max_coherent_is_efbig)
 {
 	__u64 max = self->info.max_coherent_bytes;
 
-	EXPECT_EQ(-EFBIG, zc_alloc(self->fd, ZCDEV_BUF_COHERENT, max + 1,
+	EXPECT_EQ(-EFBIG, zt_alloc(self->fd, ZCDEV_BUF_COHERENT, max + 1,
 				   NULL));
-	EXPECT_EQ(-EFBIG, zc_alloc(self->fd, ZCDEV_BUF_COHERENT,
+	EXPECT_EQ(-EFBIG, zt_alloc(self->fd, ZCDEV_BUF_COHERENT,
 				   max + self->page, NULL));
-	EXPECT_EQ(0ULL, file_bytes(self->fd));
+	EXPECT_EQ(0ULL, zt_file_bytes(self->fd));
 }
 
 /* The biggest coherent buffer INFO promises can really be had. */
@@ -150,7 +138,7 @@ TEST_F(dev, alloc_coherent_of_max_coherent_succeeds)
 	if (max > self->info.max_file_bytes || max > self->info.max_total_bytes -
 	    self->info.total_bytes)
 		SKIP(return, "max_coherent_bytes is over the byte budgets");
-	ret = zc_alloc(self->fd, ZCDEV_BUF_COHERENT, max, &a);
+	ret = zt_alloc(self->fd, ZCDEV_BUF_COHERENT, max, &a);
 	if (ret == -ENOMEM)
 		SKIP(return, "no %llu contiguous bytes free (fragmented)",
 		     (unsigned long long)max);
@@ -167,7 +155,7 @@ TEST_F(dev, alloc_pages_over_max_coherent_succeeds)
 	if (len > self->info.max_buf_bytes || len > self->info.max_file_bytes ||
 	    len > self->info.max_total_bytes - self->info.total_bytes)
 		SKIP(return, "limits leave no room above max_coherent_bytes");
-	ASSERT_EQ(0, zc_alloc(self->fd, ZCDEV_BUF_PAGES, len, &a));
+	ASSERT_EQ(0, zt_alloc(self->fd, ZCDEV_BUF_PAGES, len, &a));
 	EXPECT_EQ(len, a.buf_len);
 }
 
@@ -184,7 +172,7 @@ TEST_F(buf, alloc_len_rounds_up_to_page)
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(c); i++) {
-		ASSERT_EQ(0, zc_alloc(self->fd, variant->kind, c[i].len, &a));
+		ASSERT_EQ(0, zt_alloc(self->fd, variant->kind, c[i].len, &a));
 		EXPECT_EQ(c[i].want, a.buf_len)
 			TH_LOG("len %llu", (unsigned long long)c[i].len);
 	}
@@ -196,7 +184,7 @@ TEST_F(buf, alloc_handles_are_distinct_and_nonzero)
 	unsigned int i, j;
 
 	for (i = 0; i < 16; i++) {
-		ASSERT_EQ(0, zc_alloc(self->fd, variant->kind, self->page, &a[i]));
+		ASSERT_EQ(0, zt_alloc(self->fd, variant->kind, self->page, &a[i]));
 		EXPECT_NE(0U, a[i].handle);
 		for (j = 0; j < i; j++)
 			EXPECT_NE(a[j].handle, a[i].handle);
@@ -209,7 +197,7 @@ TEST_F(buf, alloc_offsets_are_page_aligned_and_disjoint)
 	unsigned int i, j;
 
 	for (i = 0; i < 12; i++) {
-		ASSERT_EQ(0, zc_alloc(self->fd, variant->kind,
+		ASSERT_EQ(0, zt_alloc(self->fd, variant->kind,
 				      (i % 4 + 1) * self->page - i, &a[i]));
 		EXPECT_EQ(0ULL, a[i].offset % self->page);
 		/* The whole range must be reachable through an off_t. */
@@ -232,10 +220,10 @@ TEST_F(buf, alloc_new_buffer_reads_zero)
 	unsigned char *data = malloc(len);
 
 	ASSERT_NE(NULL, data);
-	ASSERT_EQ(0, zc_alloc(self->fd, variant->kind, len, &a));
+	ASSERT_EQ(0, zt_alloc(self->fd, variant->kind, len, &a));
 	memset(data, 0x5a, len);
-	ASSERT_EQ((ssize_t)len, zc_pread(self->fd, data, len, a.offset));
-	EXPECT_EQ(-1, zc_first_nonzero(data, len));
+	ASSERT_EQ((ssize_t)len, zt_pread(self->fd, data, len, a.offset));
+	EXPECT_EQ(-1, zt_first_nonzero(data, len));
 	free(data);
 }
 
@@ -249,59 +237,16 @@ TEST_F(buf, alloc_after_free_reads_zero)
 
 	ASSERT_NE(NULL, data);
 	for (round = 0; round < 4; round++) {
-		ASSERT_EQ(0, zc_alloc(self->fd, variant->kind, len, &a));
+		ASSERT_EQ(0, zt_alloc(self->fd, variant->kind, len, &a));
 		memset(data, 0x5a, len);
-		ASSERT_EQ((ssize_t)len, zc_pread(self->fd, data, len, a.offset));
-		EXPECT_EQ(-1, zc_first_nonzero(data, len))
+		ASSERT_EQ((ssize_t)len, zt_pread(self->fd, data, len, a.offset));
+		EXPECT_EQ(-1, zt_first_nonzero(data, len))
 			TH_LOG("round %u", round);
 		memset(data, 0xa5, len);
-		ASSERT_EQ((ssize_t)len, zc_pwrite(self->fd, data, len, a.offset));
-		ASSERT_EQ(0, zc_free(self->fd, a.handle));
+		ASSERT_EQ((ssize_t)len, zt_pwrite(self->fd, data, len, a.offset));
+		ASSERT_EQ(0, zt_free(self->fd, a.handle));
 	}
 	free(data);
-}
-
-/*
- * Over the file's byte budget: ENOSPC. When one buffer of (budget left +
- * a page) is within max_buf_bytes the header's order gives ENOSPC for it
- * at no memory cost; otherwise the budget is filled with pages buffers if
- * that takes at most FILL_LIMIT bytes of memory.
- */
-TEST_F(dev, alloc_over_file_budget_is_enospc)
-{
-	const struct zcdev_info *i = &self->info;
-	__u64 left = i->max_file_bytes - i->file_bytes;
-	__u64 total_left = i->max_total_bytes - i->total_bytes;
-	__u64 chunk, filled = 0;
-	struct zcdev_alloc a;
-	struct sysinfo si;
-
-	if (total_left < left)
-		left = total_left;
-	left -= left % self->page;
-	if (left + self->page <= i->max_buf_bytes) {
-		EXPECT_EQ(-ENOSPC, zc_alloc(self->fd, ZCDEV_BUF_PAGES,
-					    left + self->page, NULL));
-		EXPECT_EQ(0ULL, file_bytes(self->fd));
-		return;
-	}
-	ASSERT_EQ(0, sysinfo(&si));
-	if (left > FILL_LIMIT ||
-	    left > (__u64)si.freeram * si.mem_unit / 2)
-		SKIP(return, "filling %llu bytes would take too much memory",
-		     (unsigned long long)left);
-	while (filled < left) {
-		chunk = left - filled;
-		if (chunk > i->max_buf_bytes)
-			chunk = i->max_buf_bytes - i->max_buf_bytes % self->page;
-		ASSERT_EQ(0, zc_alloc(self->fd, ZCDEV_BUF_PAGES, chunk, &a));
-		filled += a.buf_len;
-	}
-	EXPECT_EQ(-ENOSPC, zc_alloc(self->fd, ZCDEV_BUF_PAGES, 1, NULL));
-	EXPECT_EQ(filled, file_bytes(self->fd));
-	/* Giving one back makes room again. */
-	ASSERT_EQ(0, zc_free(self->fd, a.handle));
-	EXPECT_EQ(0, zc_alloc(self->fd, ZCDEV_BUF_PAGES, 1, NULL));
 }
 
 /* ALLOC whose answer cannot be written back leaves no buffer behind. */
@@ -318,8 +263,8 @@ TEST_F(buf, alloc_efault_on_copy_out_leaves_no_buffer)
 	a->kind = variant->kind;
 	a->len = page;
 	ASSERT_EQ(0, mprotect(p, page, PROT_READ));
-	EXPECT_EQ(-EFAULT, zc_ioctl(self->fd, ZCDEV_IOC_ALLOC, p));
-	EXPECT_EQ(0ULL, file_bytes(self->fd));
+	EXPECT_EQ(-EFAULT, zt_ioctl(self->fd, ZCDEV_IOC_ALLOC, p));
+	EXPECT_EQ(0ULL, zt_file_bytes(self->fd));
 	munmap(p, page);
 }
 
@@ -327,33 +272,33 @@ TEST_F(buf, alloc_efault_on_copy_out_leaves_no_buffer)
 
 TEST_F(buf, free_handle_zero_is_enoent)
 {
-	ASSERT_EQ(0, zc_alloc(self->fd, variant->kind, 1, NULL));
-	EXPECT_EQ(-ENOENT, zc_free(self->fd, 0));
+	ASSERT_EQ(0, zt_alloc(self->fd, variant->kind, 1, NULL));
+	EXPECT_EQ(-ENOENT, zt_free(self->fd, 0));
 }
 
 TEST_F(buf, free_never_allocated_handle_is_enoent)
 {
 	struct zcdev_alloc a;
 
-	ASSERT_EQ(0, zc_alloc(self->fd, variant->kind, 1, &a));
-	EXPECT_EQ(-ENOENT, zc_free(self->fd, a.handle + 1));
-	EXPECT_EQ(-ENOENT, zc_free(self->fd, a.handle + 1000));
-	EXPECT_EQ(a.buf_len, file_bytes(self->fd));
+	ASSERT_EQ(0, zt_alloc(self->fd, variant->kind, 1, &a));
+	EXPECT_EQ(-ENOENT, zt_free(self->fd, a.handle + 1));
+	EXPECT_EQ(-ENOENT, zt_free(self->fd, a.handle + 1000));
+	EXPECT_EQ(a.buf_len, zt_file_bytes(self->fd));
 }
 
 TEST_F(buf, free_handle_all_ones_is_enoent)
 {
-	ASSERT_EQ(0, zc_alloc(self->fd, variant->kind, 1, NULL));
-	EXPECT_EQ(-ENOENT, zc_free(self->fd, 0xffffffffU));
+	ASSERT_EQ(0, zt_alloc(self->fd, variant->kind, 1, NULL));
+	EXPECT_EQ(-ENOENT, zt_free(self->fd, 0xffffffffU));
 }
 
 TEST_F(buf, free_twice_is_enoent)
 {
 	struct zcdev_alloc a;
 
-	ASSERT_EQ(0, zc_alloc(self->fd, variant->kind, 1, &a));
-	ASSERT_EQ(0, zc_free(self->fd, a.handle));
-	EXPECT_EQ(-ENOENT, zc_free(self->fd, a.handle));
+	ASSERT_EQ(0, zt_alloc(self->fd, variant->kind, 1, &a));
+	ASSERT_EQ(0, zt_free(self->fd, a.handle));
+	EXPECT_EQ(-ENOENT, zt_free(self->fd, a.handle));
 }
 
 /* Handles are per file: another file's handle names nothing here. */
@@ -361,13 +306,13 @@ TEST_F(buf, free_other_files_handle_is_enoent)
 {
 	struct zcdev_query q;
 	struct zcdev_alloc a;
-	int fd2 = zc_open();
+	int fd2 = zt_open();
 
 	ASSERT_LE(0, fd2);
-	ASSERT_EQ(0, zc_alloc(fd2, variant->kind, 1, &a));
+	ASSERT_EQ(0, zt_alloc(fd2, variant->kind, 1, &a));
 	/* self->fd holds no buffer, so no handle of its own can match. */
-	EXPECT_EQ(-ENOENT, zc_free(self->fd, a.handle));
-	EXPECT_EQ(0, zc_query(fd2, a.handle, &q));
+	EXPECT_EQ(-ENOENT, zt_free(self->fd, a.handle));
+	EXPECT_EQ(0, zt_query(fd2, a.handle, &q));
 	close(fd2);
 }
 
@@ -376,9 +321,9 @@ TEST_F(buf, free_then_query_is_enoent)
 	struct zcdev_query q;
 	struct zcdev_alloc a;
 
-	ASSERT_EQ(0, zc_alloc(self->fd, variant->kind, 1, &a));
-	ASSERT_EQ(0, zc_free(self->fd, a.handle));
-	EXPECT_EQ(-ENOENT, zc_query(self->fd, a.handle, &q));
+	ASSERT_EQ(0, zt_alloc(self->fd, variant->kind, 1, &a));
+	ASSERT_EQ(0, zt_free(self->fd, a.handle));
+	EXPECT_EQ(-ENOENT, zt_query(self->fd, a.handle, &q));
 }
 
 TEST_F(buf, free_then_pread_is_enxio)
@@ -386,9 +331,9 @@ TEST_F(buf, free_then_pread_is_enxio)
 	struct zcdev_alloc a;
 	char c;
 
-	ASSERT_EQ(0, zc_alloc(self->fd, variant->kind, 1, &a));
-	ASSERT_EQ(0, zc_free(self->fd, a.handle));
-	EXPECT_EQ(-ENXIO, zc_pread(self->fd, &c, 1, a.offset));
+	ASSERT_EQ(0, zt_alloc(self->fd, variant->kind, 1, &a));
+	ASSERT_EQ(0, zt_free(self->fd, a.handle));
+	EXPECT_EQ(-ENXIO, zt_pread(self->fd, &c, 1, a.offset));
 }
 
 TEST_F(buf, free_then_pwrite_is_enxio)
@@ -396,18 +341,18 @@ TEST_F(buf, free_then_pwrite_is_enxio)
 	struct zcdev_alloc a;
 	char c = 1;
 
-	ASSERT_EQ(0, zc_alloc(self->fd, variant->kind, 1, &a));
-	ASSERT_EQ(0, zc_free(self->fd, a.handle));
-	EXPECT_EQ(-ENXIO, zc_pwrite(self->fd, &c, 1, a.offset));
+	ASSERT_EQ(0, zt_alloc(self->fd, variant->kind, 1, &a));
+	ASSERT_EQ(0, zt_free(self->fd, a.handle));
+	EXPECT_EQ(-ENXIO, zt_pwrite(self->fd, &c, 1, a.offset));
 }
 
 TEST_F(buf, free_then_sync_is_enoent)
 {
 	struct zcdev_alloc a;
 
-	ASSERT_EQ(0, zc_alloc(self->fd, variant->kind, 1, &a));
-	ASSERT_EQ(0, zc_free(self->fd, a.handle));
-	EXPECT_EQ(-ENOENT, zc_sync(self->fd, a.handle, ZCDEV_SYNC_FOR_CPU, 0,
+	ASSERT_EQ(0, zt_alloc(self->fd, variant->kind, 1, &a));
+	ASSERT_EQ(0, zt_free(self->fd, a.handle));
+	EXPECT_EQ(-ENOENT, zt_sync(self->fd, a.handle, ZCDEV_SYNC_FOR_CPU, 0,
 				   self->page));
 }
 
@@ -419,23 +364,23 @@ TEST_F(buf, free_keeps_other_buffers_intact)
 	struct zcdev_query q;
 
 	ASSERT_NE(NULL, data);
-	ASSERT_EQ(0, zc_alloc(self->fd, variant->kind, len, &a));
-	ASSERT_EQ(0, zc_alloc(self->fd, variant->kind, len, &b));
-	ASSERT_EQ(0, zc_alloc(self->fd, variant->kind, len, &c));
-	zc_fill(data, len, 0, 1);
-	ASSERT_EQ((ssize_t)len, zc_pwrite(self->fd, data, len, a.offset));
-	zc_fill(data, len, 0, 3);
-	ASSERT_EQ((ssize_t)len, zc_pwrite(self->fd, data, len, c.offset));
+	ASSERT_EQ(0, zt_alloc(self->fd, variant->kind, len, &a));
+	ASSERT_EQ(0, zt_alloc(self->fd, variant->kind, len, &b));
+	ASSERT_EQ(0, zt_alloc(self->fd, variant->kind, len, &c));
+	zt_fill(data, len, 0, 1);
+	ASSERT_EQ((ssize_t)len, zt_pwrite(self->fd, data, len, a.offset));
+	zt_fill(data, len, 0, 3);
+	ASSERT_EQ((ssize_t)len, zt_pwrite(self->fd, data, len, c.offset));
 
-	ASSERT_EQ(0, zc_free(self->fd, b.handle));
+	ASSERT_EQ(0, zt_free(self->fd, b.handle));
 
-	ASSERT_EQ((ssize_t)len, zc_pread(self->fd, data, len, a.offset));
-	EXPECT_EQ(-1, zc_check(data, len, 0, 1));
-	ASSERT_EQ((ssize_t)len, zc_pread(self->fd, data, len, c.offset));
-	EXPECT_EQ(-1, zc_check(data, len, 0, 3));
-	EXPECT_EQ(0, zc_query(self->fd, a.handle, &q));
-	EXPECT_EQ(0, zc_query(self->fd, c.handle, &q));
-	EXPECT_EQ(a.buf_len + c.buf_len, file_bytes(self->fd));
+	ASSERT_EQ((ssize_t)len, zt_pread(self->fd, data, len, a.offset));
+	EXPECT_EQ(-1, zt_check(data, len, 0, 1));
+	ASSERT_EQ((ssize_t)len, zt_pread(self->fd, data, len, c.offset));
+	EXPECT_EQ(-1, zt_check(data, len, 0, 3));
+	EXPECT_EQ(0, zt_query(self->fd, a.handle, &q));
+	EXPECT_EQ(0, zt_query(self->fd, c.handle, &q));
+	EXPECT_EQ(a.buf_len + c.buf_len, zt_file_bytes(self->fd));
 	free(data);
 }
 
@@ -446,8 +391,8 @@ TEST_F(buf, query_matches_alloc)
 	struct zcdev_alloc a;
 	struct zcdev_query q;
 
-	ASSERT_EQ(0, zc_alloc(self->fd, variant->kind, 3 * self->page - 5, &a));
-	ASSERT_EQ(0, zc_query(self->fd, a.handle, &q));
+	ASSERT_EQ(0, zt_alloc(self->fd, variant->kind, 3 * self->page - 5, &a));
+	ASSERT_EQ(0, zt_query(self->fd, a.handle, &q));
 	EXPECT_EQ(variant->kind, q.kind);
 	EXPECT_EQ(a.buf_len, q.len);
 	EXPECT_EQ(a.offset, q.offset);
@@ -458,8 +403,8 @@ TEST_F(buf, query_reports_at_least_one_segment)
 	struct zcdev_alloc a;
 	struct zcdev_query q;
 
-	ASSERT_EQ(0, zc_alloc(self->fd, variant->kind, 16 * self->page, &a));
-	ASSERT_EQ(0, zc_query(self->fd, a.handle, &q));
+	ASSERT_EQ(0, zt_alloc(self->fd, variant->kind, 16 * self->page, &a));
+	ASSERT_EQ(0, zt_query(self->fd, a.handle, &q));
 	EXPECT_LE(1U, q.nr_segs);
 	EXPECT_GE(16U, q.nr_segs);
 }
@@ -469,8 +414,8 @@ TEST_F(dev, query_coherent_has_one_segment)
 	struct zcdev_alloc a;
 	struct zcdev_query q;
 
-	ASSERT_EQ(0, zc_alloc(self->fd, ZCDEV_BUF_COHERENT, 4 * self->page, &a));
-	ASSERT_EQ(0, zc_query(self->fd, a.handle, &q));
+	ASSERT_EQ(0, zt_alloc(self->fd, ZCDEV_BUF_COHERENT, 4 * self->page, &a));
+	ASSERT_EQ(0, zt_query(self->fd, a.handle, &q));
 	EXPECT_EQ(1U, q.nr_segs);
 }
 
@@ -479,10 +424,10 @@ TEST_F(buf, query_unknown_handle_is_enoent)
 	struct zcdev_alloc a;
 	struct zcdev_query q;
 
-	ASSERT_EQ(0, zc_alloc(self->fd, variant->kind, 1, &a));
-	EXPECT_EQ(-ENOENT, zc_query(self->fd, 0, &q));
-	EXPECT_EQ(-ENOENT, zc_query(self->fd, a.handle + 1, &q));
-	EXPECT_EQ(-ENOENT, zc_query(self->fd, 0xffffffffU, &q));
+	ASSERT_EQ(0, zt_alloc(self->fd, variant->kind, 1, &a));
+	EXPECT_EQ(-ENOENT, zt_query(self->fd, 0, &q));
+	EXPECT_EQ(-ENOENT, zt_query(self->fd, a.handle + 1, &q));
+	EXPECT_EQ(-ENOENT, zt_query(self->fd, 0xffffffffU, &q));
 }
 
 /* segs_cap == 0 needs no privilege: the metadata is not secret. */
@@ -492,15 +437,15 @@ TEST_F(buf, query_without_segments_needs_no_cap)
 	struct zcdev_query q;
 	pid_t pid;
 
-	ASSERT_EQ(0, zc_alloc(self->fd, variant->kind, self->page, &a));
+	ASSERT_EQ(0, zt_alloc(self->fd, variant->kind, self->page, &a));
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
-		if (zc_drop_effective_cap(CAP_SYS_ADMIN))
+		if (zt_drop_effective_cap(CAP_SYS_ADMIN))
 			_exit(2);
-		_exit(zc_query(self->fd, a.handle, &q) ? 1 : 0);
+		_exit(zt_query(self->fd, a.handle, &q) ? 1 : 0);
 	}
-	EXPECT_EQ(0, zc_wait(pid));
+	EXPECT_EQ(0, zt_wait(pid));
 }
 
 static int query_segs(int fd, __u32 handle, struct zcdev_dma_seg *segs,
@@ -510,8 +455,9 @@ static int query_segs(int fd, __u32 handle, struct zcdev_dma_seg *segs,
 	q->size = sizeof(*q);
 	q->handle = handle;
 	q->segs_cap = cap;
+	q->seg_size = sizeof(*segs);
 	q->segs_ptr = (__u64)(uintptr_t)segs;
-	return zc_ioctl(fd, ZCDEV_IOC_QUERY, q);
+	return zt_ioctl(fd, ZCDEV_IOC_QUERY, q);
 }
 
 TEST_F(buf, query_segments_sum_to_len)
@@ -522,10 +468,10 @@ TEST_F(buf, query_segments_sum_to_len)
 	__u64 sum = 0;
 	__u32 i;
 
-	if (!zc_has_cap(CAP_SYS_ADMIN))
+	if (!zt_has_cap(CAP_SYS_ADMIN))
 		SKIP(return, "needs CAP_SYS_ADMIN");
-	ASSERT_EQ(0, zc_alloc(self->fd, variant->kind, 32 * self->page, &a));
-	ASSERT_EQ(0, zc_query(self->fd, a.handle, &q));
+	ASSERT_EQ(0, zt_alloc(self->fd, variant->kind, 32 * self->page, &a));
+	ASSERT_EQ(0, zt_query(self->fd, a.handle, &q));
 	ASSERT_LE(1U, q.nr_segs);
 	segs = calloc(q.nr_segs + 1, sizeof(*segs));
 	ASSERT_NE(NULL, segs);
@@ -547,9 +493,9 @@ TEST_F(buf, query_fills_no_more_than_segs_cap)
 	struct zcdev_alloc a;
 	struct zcdev_query q;
 
-	if (!zc_has_cap(CAP_SYS_ADMIN))
+	if (!zt_has_cap(CAP_SYS_ADMIN))
 		SKIP(return, "needs CAP_SYS_ADMIN");
-	ASSERT_EQ(0, zc_alloc(self->fd, variant->kind, 8 * self->page, &a));
+	ASSERT_EQ(0, zt_alloc(self->fd, variant->kind, 8 * self->page, &a));
 	memset(segs, 0xee, sizeof(segs));
 	ASSERT_EQ(0, query_segs(self->fd, a.handle, segs, 1, &q));
 	EXPECT_LE(1U, q.nr_segs);
@@ -565,20 +511,20 @@ TEST_F(buf, query_segments_without_cap_sys_admin_is_eperm)
 	struct zcdev_query q;
 	pid_t pid;
 
-	ASSERT_EQ(0, zc_alloc(self->fd, variant->kind, self->page, &a));
+	ASSERT_EQ(0, zt_alloc(self->fd, variant->kind, self->page, &a));
 	memset(segs, 0xee, sizeof(segs));
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
-		if (zc_drop_effective_cap(CAP_SYS_ADMIN) ||
-		    zc_has_cap(CAP_SYS_ADMIN))
+		if (zt_drop_effective_cap(CAP_SYS_ADMIN) ||
+		    zt_has_cap(CAP_SYS_ADMIN))
 			_exit(2);
 		if (query_segs(self->fd, a.handle, segs, 4, &q) != -EPERM)
 			_exit(1);
 		/* Nothing leaked into the array either. */
 		_exit(segs[0].dma_addr == 0xeeeeeeeeeeeeeeeeULL ? 0 : 3);
 	}
-	EXPECT_EQ(0, zc_wait(pid));
+	EXPECT_EQ(0, zt_wait(pid));
 }
 
 TEST_F(buf, query_bad_segs_ptr_is_efault)
@@ -587,13 +533,13 @@ TEST_F(buf, query_bad_segs_ptr_is_efault)
 	struct zcdev_query q;
 	void *hole;
 
-	if (!zc_has_cap(CAP_SYS_ADMIN))
+	if (!zt_has_cap(CAP_SYS_ADMIN))
 		SKIP(return, "needs CAP_SYS_ADMIN");
 	hole = mmap(NULL, self->page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
 		    -1, 0);
 	ASSERT_NE(MAP_FAILED, hole);
 	ASSERT_EQ(0, munmap(hole, self->page));
-	ASSERT_EQ(0, zc_alloc(self->fd, variant->kind, self->page, &a));
+	ASSERT_EQ(0, zt_alloc(self->fd, variant->kind, self->page, &a));
 	EXPECT_EQ(-EFAULT, query_segs(self->fd, a.handle, NULL, 1, &q));
 	EXPECT_EQ(-EFAULT, query_segs(self->fd, a.handle, hole, 1, &q));
 }
@@ -604,16 +550,16 @@ TEST_F(buf, sync_flags_zero_is_einval)
 {
 	struct zcdev_alloc a;
 
-	ASSERT_EQ(0, zc_alloc(self->fd, variant->kind, self->page, &a));
-	EXPECT_EQ(-EINVAL, zc_sync(self->fd, a.handle, 0, 0, a.buf_len));
+	ASSERT_EQ(0, zt_alloc(self->fd, variant->kind, self->page, &a));
+	EXPECT_EQ(-EINVAL, zt_sync(self->fd, a.handle, 0, 0, a.buf_len));
 }
 
 TEST_F(buf, sync_both_directions_is_einval)
 {
 	struct zcdev_alloc a;
 
-	ASSERT_EQ(0, zc_alloc(self->fd, variant->kind, self->page, &a));
-	EXPECT_EQ(-EINVAL, zc_sync(self->fd, a.handle,
+	ASSERT_EQ(0, zt_alloc(self->fd, variant->kind, self->page, &a));
+	EXPECT_EQ(-EINVAL, zt_sync(self->fd, a.handle,
 				   ZCDEV_SYNC_FOR_CPU | ZCDEV_SYNC_FOR_DEVICE,
 				   0, a.buf_len));
 }
@@ -622,8 +568,8 @@ TEST_F(buf, sync_for_cpu_whole_buffer_succeeds)
 {
 	struct zcdev_alloc a;
 
-	ASSERT_EQ(0, zc_alloc(self->fd, variant->kind, 4 * self->page, &a));
-	EXPECT_EQ(0, zc_sync(self->fd, a.handle, ZCDEV_SYNC_FOR_CPU, 0,
+	ASSERT_EQ(0, zt_alloc(self->fd, variant->kind, 4 * self->page, &a));
+	EXPECT_EQ(0, zt_sync(self->fd, a.handle, ZCDEV_SYNC_FOR_CPU, 0,
 			     a.buf_len));
 }
 
@@ -631,8 +577,8 @@ TEST_F(buf, sync_for_device_whole_buffer_succeeds)
 {
 	struct zcdev_alloc a;
 
-	ASSERT_EQ(0, zc_alloc(self->fd, variant->kind, 4 * self->page, &a));
-	EXPECT_EQ(0, zc_sync(self->fd, a.handle, ZCDEV_SYNC_FOR_DEVICE, 0,
+	ASSERT_EQ(0, zt_alloc(self->fd, variant->kind, 4 * self->page, &a));
+	EXPECT_EQ(0, zt_sync(self->fd, a.handle, ZCDEV_SYNC_FOR_DEVICE, 0,
 			     a.buf_len));
 }
 
@@ -641,12 +587,12 @@ TEST_F(buf, sync_unaligned_sub_range_succeeds)
 {
 	struct zcdev_alloc a;
 
-	ASSERT_EQ(0, zc_alloc(self->fd, variant->kind, 4 * self->page, &a));
-	EXPECT_EQ(0, zc_sync(self->fd, a.handle, ZCDEV_SYNC_FOR_DEVICE,
+	ASSERT_EQ(0, zt_alloc(self->fd, variant->kind, 4 * self->page, &a));
+	EXPECT_EQ(0, zt_sync(self->fd, a.handle, ZCDEV_SYNC_FOR_DEVICE,
 			     self->page + 3, 10));
-	EXPECT_EQ(0, zc_sync(self->fd, a.handle, ZCDEV_SYNC_FOR_CPU,
+	EXPECT_EQ(0, zt_sync(self->fd, a.handle, ZCDEV_SYNC_FOR_CPU,
 			     self->page - 1, 2 * self->page + 2));
-	EXPECT_EQ(0, zc_sync(self->fd, a.handle, ZCDEV_SYNC_FOR_CPU,
+	EXPECT_EQ(0, zt_sync(self->fd, a.handle, ZCDEV_SYNC_FOR_CPU,
 			     a.buf_len - 1, 1));
 }
 
@@ -654,14 +600,14 @@ TEST_F(buf, sync_past_end_is_einval)
 {
 	struct zcdev_alloc a;
 
-	ASSERT_EQ(0, zc_alloc(self->fd, variant->kind, 2 * self->page, &a));
-	EXPECT_EQ(-EINVAL, zc_sync(self->fd, a.handle, ZCDEV_SYNC_FOR_CPU, 0,
+	ASSERT_EQ(0, zt_alloc(self->fd, variant->kind, 2 * self->page, &a));
+	EXPECT_EQ(-EINVAL, zt_sync(self->fd, a.handle, ZCDEV_SYNC_FOR_CPU, 0,
 				   a.buf_len + 1));
-	EXPECT_EQ(-EINVAL, zc_sync(self->fd, a.handle, ZCDEV_SYNC_FOR_CPU,
+	EXPECT_EQ(-EINVAL, zt_sync(self->fd, a.handle, ZCDEV_SYNC_FOR_CPU,
 				   a.buf_len - 1, 2));
-	EXPECT_EQ(-EINVAL, zc_sync(self->fd, a.handle, ZCDEV_SYNC_FOR_CPU,
+	EXPECT_EQ(-EINVAL, zt_sync(self->fd, a.handle, ZCDEV_SYNC_FOR_CPU,
 				   a.buf_len, 1));
-	EXPECT_EQ(-EINVAL, zc_sync(self->fd, a.handle, ZCDEV_SYNC_FOR_DEVICE,
+	EXPECT_EQ(-EINVAL, zt_sync(self->fd, a.handle, ZCDEV_SYNC_FOR_DEVICE,
 				   a.buf_len + self->page, self->page));
 }
 
@@ -669,12 +615,12 @@ TEST_F(buf, sync_offset_plus_len_overflow_is_einval)
 {
 	struct zcdev_alloc a;
 
-	ASSERT_EQ(0, zc_alloc(self->fd, variant->kind, 2 * self->page, &a));
-	EXPECT_EQ(-EINVAL, zc_sync(self->fd, a.handle, ZCDEV_SYNC_FOR_CPU, 8,
+	ASSERT_EQ(0, zt_alloc(self->fd, variant->kind, 2 * self->page, &a));
+	EXPECT_EQ(-EINVAL, zt_sync(self->fd, a.handle, ZCDEV_SYNC_FOR_CPU, 8,
 				   ~0ULL - 4));
-	EXPECT_EQ(-EINVAL, zc_sync(self->fd, a.handle, ZCDEV_SYNC_FOR_CPU,
+	EXPECT_EQ(-EINVAL, zt_sync(self->fd, a.handle, ZCDEV_SYNC_FOR_CPU,
 				   ~0ULL, 2));
-	EXPECT_EQ(-EINVAL, zc_sync(self->fd, a.handle, ZCDEV_SYNC_FOR_DEVICE,
+	EXPECT_EQ(-EINVAL, zt_sync(self->fd, a.handle, ZCDEV_SYNC_FOR_DEVICE,
 				   1ULL << 63, 1ULL << 63));
 }
 
@@ -682,10 +628,10 @@ TEST_F(buf, sync_len_zero_is_einval)
 {
 	struct zcdev_alloc a;
 
-	ASSERT_EQ(0, zc_alloc(self->fd, variant->kind, 2 * self->page, &a));
-	EXPECT_EQ(-EINVAL, zc_sync(self->fd, a.handle, ZCDEV_SYNC_FOR_CPU, 0,
+	ASSERT_EQ(0, zt_alloc(self->fd, variant->kind, 2 * self->page, &a));
+	EXPECT_EQ(-EINVAL, zt_sync(self->fd, a.handle, ZCDEV_SYNC_FOR_CPU, 0,
 				   0));
-	EXPECT_EQ(-EINVAL, zc_sync(self->fd, a.handle, ZCDEV_SYNC_FOR_CPU,
+	EXPECT_EQ(-EINVAL, zt_sync(self->fd, a.handle, ZCDEV_SYNC_FOR_CPU,
 				   a.buf_len, 0));
 }
 
@@ -693,10 +639,10 @@ TEST_F(buf, sync_unknown_handle_is_enoent)
 {
 	struct zcdev_alloc a;
 
-	ASSERT_EQ(0, zc_alloc(self->fd, variant->kind, self->page, &a));
-	EXPECT_EQ(-ENOENT, zc_sync(self->fd, 0, ZCDEV_SYNC_FOR_CPU, 0,
+	ASSERT_EQ(0, zt_alloc(self->fd, variant->kind, self->page, &a));
+	EXPECT_EQ(-ENOENT, zt_sync(self->fd, 0, ZCDEV_SYNC_FOR_CPU, 0,
 				   self->page));
-	EXPECT_EQ(-ENOENT, zc_sync(self->fd, a.handle + 1, ZCDEV_SYNC_FOR_CPU,
+	EXPECT_EQ(-ENOENT, zt_sync(self->fd, a.handle + 1, ZCDEV_SYNC_FOR_CPU,
 				   0, self->page));
 }
 
@@ -708,14 +654,14 @@ TEST_F(buf, sync_keeps_data)
 	struct zcdev_alloc a;
 
 	ASSERT_NE(NULL, data);
-	ASSERT_EQ(0, zc_alloc(self->fd, variant->kind, len, &a));
-	zc_fill(data, len, 0, 7);
-	ASSERT_EQ((ssize_t)len, zc_pwrite(self->fd, data, len, a.offset));
-	ASSERT_EQ(0, zc_sync(self->fd, a.handle, ZCDEV_SYNC_FOR_DEVICE, 0, len));
-	ASSERT_EQ(0, zc_sync(self->fd, a.handle, ZCDEV_SYNC_FOR_CPU, 0, len));
+	ASSERT_EQ(0, zt_alloc(self->fd, variant->kind, len, &a));
+	zt_fill(data, len, 0, 7);
+	ASSERT_EQ((ssize_t)len, zt_pwrite(self->fd, data, len, a.offset));
+	ASSERT_EQ(0, zt_sync(self->fd, a.handle, ZCDEV_SYNC_FOR_DEVICE, 0, len));
+	ASSERT_EQ(0, zt_sync(self->fd, a.handle, ZCDEV_SYNC_FOR_CPU, 0, len));
 	memset(data, 0, len);
-	ASSERT_EQ((ssize_t)len, zc_pread(self->fd, data, len, a.offset));
-	EXPECT_EQ(-1, zc_check(data, len, 0, 7));
+	ASSERT_EQ((ssize_t)len, zt_pread(self->fd, data, len, a.offset));
+	EXPECT_EQ(-1, zt_check(data, len, 0, 7));
 	free(data);
 }
 

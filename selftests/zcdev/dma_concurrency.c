@@ -27,19 +27,13 @@ FIXTURE(conc) {
 
 FIXTURE_SETUP(conc)
 {
-	self->fd = -1;
-	zc_knobs_restore();
-	ZC_SETUP_OPEN(&self->fd, &self->info);
-	ZC_SETUP_NEED_DMA(&self->info);
-	ZC_SETUP_NEED_KIND(&self->info, ZCDEV_BUF_COHERENT);
-	ZC_SETUP_NEED_KIND(&self->info, ZCDEV_BUF_PAGES);
-	self->page = self->info.page_size;
-	self->knobs = zc_knobs_present && zc_channel_is_zcdma(self->fd) == 1;
+	ZT_SETUP_DMA_FILE(self);
+	self->knobs = zt_knobs_present && zt_channel_is_zcdma(self->fd) == 1;
 }
 
 FIXTURE_TEARDOWN(conc)
 {
-	zc_knobs_restore();
+	zt_knobs_restore();
 	if (self->fd >= 0)
 		close(self->fd);
 }
@@ -72,7 +66,7 @@ static void worker_fail(struct worker *w, const char *fmt, ...)
 }
 
 static const __u32 worker_kinds[] = {
-	ZCDEV_BUF_COHERENT, ZCDEV_BUF_PAGES, ZC_KIND_USER,
+	ZCDEV_BUF_COHERENT, ZCDEV_BUF_PAGES, ZT_KIND_USER,
 };
 
 /*
@@ -81,30 +75,30 @@ static const __u32 worker_kinds[] = {
  */
 static void worker_run(struct worker *w)
 {
-	struct zc_region src, dst;
+	struct zt_region src, dst;
 	struct zcdev_dma_wait wt;
 	__u64 s = w->seed;
 	size_t len[PER_WORKER], soff[PER_WORKER];
 	long bad;
 	int i, ret;
 
-	ret = zc_region_init(w->fd, &src, worker_kinds[w->idx % 3], W_REGION,
+	ret = zt_region_init(w->fd, &src, worker_kinds[w->idx % 3], W_REGION,
 			     "src");
 	if (!ret)
-		ret = zc_region_init(w->fd, &dst,
+		ret = zt_region_init(w->fd, &dst,
 				     worker_kinds[(w->idx / 3 + w->idx + 1) % 3],
 				     W_REGION, "dst");
 	if (ret) {
 		worker_fail(w, "worker %u: region: %s", w->idx, strerror(-ret));
 		return;
 	}
-	zc_region_fill(&src, zc_splitmix(&s));
-	zc_region_fill(&dst, zc_splitmix(&s));
+	zt_region_fill(&src, zt_splitmix(&s));
+	zt_region_fill(&dst, zt_splitmix(&s));
 	for (i = 0; i < PER_WORKER; i++) {
-		len[i] = zc_rand_len(&s, W_SLOT - 8);
-		soff[i] = zc_rand_below(&s, W_REGION - len[i]);
-		ret = zc_dma_submit1(w->fd, zc_region_ep(&src, soff[i]),
-				     zc_region_ep(&dst, i * W_SLOT + 3),
+		len[i] = zt_rand_len(&s, W_SLOT - 8);
+		soff[i] = zt_rand_below(&s, W_REGION - len[i]);
+		ret = zt_dma_submit1(w->fd, zt_region_ep(&src, soff[i]),
+				     zt_region_ep(&dst, i * W_SLOT + 3),
 				     len[i], ((__u64)w->idx << 32) | i,
 				     &w->ids[i]);
 		if (ret) {
@@ -112,35 +106,36 @@ static void worker_run(struct worker *w)
 				    strerror(-ret));
 			goto out;
 		}
-		zc_region_expect_copy(&dst, i * W_SLOT + 3, &src, soff[i],
+		zt_region_expect_copy(&dst, i * W_SLOT + 3, &src, soff[i],
 				      len[i]);
 	}
 	for (i = PER_WORKER - 1; i >= 0; i--) {
-		ret = zc_dma_wait(w->fd, w->ids[i], 0, ZC_HANG_NS, &wt);
+		ret = zt_dma_wait(w->fd, w->ids[i], 0,
+				  zt_deadline_in(ZT_HANG_NS), &wt);
 		if (ret) {
 			worker_fail(w, "worker %u: wait %d (id %llu): %s",
 				    w->idx, i, (unsigned long long)w->ids[i],
 				    strerror(-ret));
 			continue;
 		}
-		if (wt.status != ZC_DONE || wt.bytes != len[i] ||
+		if (wt.status != ZT_DONE || wt.bytes != len[i] ||
 		    wt.user_data != (((__u64)w->idx << 32) | i))
 			worker_fail(w, "worker %u: transfer %d: status %u error %d bytes %llu of %zu user_data %#llx",
 				    w->idx, i, wt.status, wt.error,
 				    (unsigned long long)wt.bytes, len[i],
 				    (unsigned long long)wt.user_data);
 	}
-	bad = zc_region_diff(&dst);
+	bad = zt_region_diff(&dst);
 	if (bad >= 0)
 		worker_fail(w, "worker %u (%s -> %s): dst byte %ld differs",
-			    w->idx, zc_kind_name(src.kind),
-			    zc_kind_name(dst.kind), bad);
-	bad = zc_region_diff(&src);
+			    w->idx, zt_kind_name(src.kind),
+			    zt_kind_name(dst.kind), bad);
+	bad = zt_region_diff(&src);
 	if (bad >= 0)
 		worker_fail(w, "worker %u: src byte %ld changed", w->idx, bad);
 out:
-	zc_region_fini(&dst);
-	zc_region_fini(&src);
+	zt_region_fini(&dst);
+	zt_region_fini(&src);
 }
 
 static void *worker_thread(void *arg)
@@ -154,7 +149,7 @@ static void run_threads(struct __test_metadata *_metadata, int fd,
 			struct worker *w)
 {
 	pthread_t th[NR_WORKERS];
-	__u64 seed = zc_seed(), s = seed;
+	__u64 seed = zt_seed(), s = seed;
 	unsigned int i;
 
 	TH_LOG("seed %#llx (ZCDEV_SEED=%#llx repeats it)",
@@ -163,7 +158,7 @@ static void run_threads(struct __test_metadata *_metadata, int fd,
 		memset(&w[i], 0, sizeof(w[i]));
 		w[i].fd = fd;
 		w[i].idx = i;
-		w[i].seed = zc_splitmix(&s);
+		w[i].seed = zt_splitmix(&s);
 	}
 	for (i = 0; i < NR_WORKERS; i++)
 		ASSERT_EQ(0, pthread_create(&th[i], NULL, worker_thread,
@@ -206,7 +201,7 @@ TEST_F(conc, processes_with_own_files_move_correct_data_at_once)
 	struct worker *w;
 	int go[2], i, status;
 	pid_t pid[NR_WORKERS];
-	__u64 seed = zc_seed(), s = seed;
+	__u64 seed = zt_seed(), s = seed;
 	char c;
 
 	TH_LOG("seed %#llx (ZCDEV_SEED=%#llx repeats it)",
@@ -218,7 +213,7 @@ TEST_F(conc, processes_with_own_files_move_correct_data_at_once)
 	ASSERT_EQ(0, pipe(go));
 	for (i = 0; i < NR_WORKERS; i++) {
 		w[i].idx = i;
-		w[i].seed = zc_splitmix(&s);
+		w[i].seed = zt_splitmix(&s);
 		pid[i] = fork();
 		ASSERT_LE(0, pid[i]);
 		if (!pid[i]) {
@@ -226,7 +221,7 @@ TEST_F(conc, processes_with_own_files_move_correct_data_at_once)
 			/* Start together: when the parent closes the pipe. */
 			if (read(go[0], &c, 1) < 0)
 				_exit(2);
-			w[i].fd = zc_open();
+			w[i].fd = zt_open();
 			if (w[i].fd < 0) {
 				worker_fail(&w[i], "open: %s",
 					    strerror(-w[i].fd));
@@ -251,35 +246,36 @@ TEST_F(conc, processes_with_own_files_move_correct_data_at_once)
 /* Transfers belong to the file: a child sharing it can reap them. */
 TEST_F(conc, forked_child_reaps_transfer_of_shared_file)
 {
-	struct zc_region a, b;
+	struct zt_region a, b;
 	__u64 id;
 	pid_t pid;
 
-	ASSERT_EQ(0, zc_region_init(self->fd, &a, ZCDEV_BUF_COHERENT,
+	ASSERT_EQ(0, zt_region_init(self->fd, &a, ZCDEV_BUF_COHERENT,
 				    4 * self->page, "a"));
-	ASSERT_EQ(0, zc_region_init(self->fd, &b, ZCDEV_BUF_PAGES,
+	ASSERT_EQ(0, zt_region_init(self->fd, &b, ZCDEV_BUF_PAGES,
 				    4 * self->page, "b"));
-	zc_region_fill(&a, 0x5eed3001);
-	zc_region_fill(&b, 0x5eed3002);
-	ASSERT_EQ(0, zc_dma_submit1(self->fd, zc_region_ep(&a, 1),
-				    zc_region_ep(&b, 2), 3 * self->page, 77,
+	zt_region_fill(&a, 0x5eed3001);
+	zt_region_fill(&b, 0x5eed3002);
+	ASSERT_EQ(0, zt_dma_submit1(self->fd, zt_region_ep(&a, 1),
+				    zt_region_ep(&b, 2), 3 * self->page, 77,
 				    &id));
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (!pid) {
 		struct zcdev_dma_wait w;
 
-		if (zc_dma_wait(self->fd, id, 0, ZC_HANG_NS, &w))
+		if (zt_dma_wait(self->fd, id, 0,
+				zt_deadline_in(ZT_HANG_NS), &w))
 			_exit(1);
-		_exit(w.status == ZC_DONE && w.user_data == 77 ? 0 : 2);
+		_exit(w.status == ZT_DONE && w.user_data == 77 ? 0 : 2);
 	}
-	EXPECT_EQ(0, zc_wait(pid));
-	EXPECT_EQ(-ENOENT, zc_dma_wait(self->fd, id, 0, 0, NULL));
+	EXPECT_EQ(0, zt_wait(pid));
+	EXPECT_EQ(-ENOENT, zt_dma_wait(self->fd, id, 0, 0, NULL));
 	/* The buffer mapping is shared: the parent sees the bytes. */
-	zc_region_expect_copy(&b, 2, &a, 1, 3 * self->page);
-	ZC_EXPECT_REGION(&b);
-	zc_region_fini(&b);
-	zc_region_fini(&a);
+	zt_region_expect_copy(&b, 2, &a, 1, 3 * self->page);
+	ZT_EXPECT_REGION(&b);
+	zt_region_fini(&b);
+	zt_region_fini(&a);
 }
 
 /* ---- WAIT_ANY from many threads ---- */
@@ -302,14 +298,15 @@ static void *reaper_thread(void *arg)
 	int ret;
 
 	for (;;) {
-		ret = zc_dma_wait(r->fd, 0, ZCDEV_DMA_WAIT_ANY, ZC_HANG_NS, &w);
+		ret = zt_dma_wait(r->fd, 0, ZCDEV_DMA_WAIT_ANY,
+				  zt_deadline_in(ZT_HANG_NS), &w);
 		if (ret == -ENOENT) {
 			/*
 			 * Nothing is submitted any more, so once none is left
 			 * none comes back: anything to reap now means that
 			 * ENOENT was a lie.
 			 */
-			ret = zc_dma_wait(r->fd, 0, ZCDEV_DMA_WAIT_ANY, 0, &w);
+			ret = zt_dma_wait(r->fd, 0, ZCDEV_DMA_WAIT_ANY, 0, &w);
 			if (ret == -ENOENT)
 				break;
 			r->spurious++;
@@ -321,7 +318,7 @@ static void *reaper_thread(void *arg)
 				 strerror(-ret));
 			break;
 		}
-		if (w.status != ZC_DONE)
+		if (w.status != ZT_DONE)
 			snprintf(r->err, sizeof(r->err), "id %llu: status %u",
 				 (unsigned long long)w.id, w.status);
 		if (r->n < NR_ANY)
@@ -336,25 +333,25 @@ static void reap_race(struct __test_metadata *_metadata,
 		      FIXTURE_DATA(conc) *self, struct reaper *r,
 		      __u64 *ids)
 {
-	struct zc_region a, b;
+	struct zt_region a, b;
 	pthread_t th[NR_REAPERS];
 	unsigned int i;
 
-	ASSERT_EQ(0, zc_region_init(self->fd, &a, ZCDEV_BUF_COHERENT,
+	ASSERT_EQ(0, zt_region_init(self->fd, &a, ZCDEV_BUF_COHERENT,
 				    NR_ANY * self->page, "a"));
-	ASSERT_EQ(0, zc_region_init(self->fd, &b, ZCDEV_BUF_PAGES,
+	ASSERT_EQ(0, zt_region_init(self->fd, &b, ZCDEV_BUF_PAGES,
 				    NR_ANY * self->page, "b"));
-	zc_region_fill(&a, 0x5eed3003);
-	zc_region_fill(&b, 0x5eed3004);
+	zt_region_fill(&a, 0x5eed3003);
+	zt_region_fill(&b, 0x5eed3004);
 	/* A little latency: they end one by one while the reapers wait. */
 	if (self->knobs)
-		ASSERT_EQ(0, zc_knob_set(ZC_LATENCY_US, 3 * 1000));
+		ASSERT_EQ(0, zt_knob_set(ZT_LATENCY_US, 3 * 1000));
 	for (i = 0; i < NR_ANY; i++) {
-		ASSERT_EQ(0, zc_dma_submit1(self->fd,
-					    zc_region_ep(&a, i * self->page),
-					    zc_region_ep(&b, i * self->page),
+		ASSERT_EQ(0, zt_dma_submit1(self->fd,
+					    zt_region_ep(&a, i * self->page),
+					    zt_region_ep(&b, i * self->page),
 					    self->page - 1, i, &ids[i]));
-		zc_region_expect_copy(&b, i * self->page, &a, i * self->page,
+		zt_region_expect_copy(&b, i * self->page, &a, i * self->page,
 				      self->page - 1);
 	}
 	for (i = 0; i < NR_REAPERS; i++) {
@@ -365,10 +362,10 @@ static void reap_race(struct __test_metadata *_metadata,
 	}
 	for (i = 0; i < NR_REAPERS; i++)
 		ASSERT_EQ(0, pthread_join(th[i], NULL));
-	zc_knobs_restore();
-	ZC_EXPECT_REGION(&b);
-	zc_region_fini(&b);
-	zc_region_fini(&a);
+	zt_knobs_restore();
+	ZT_EXPECT_REGION(&b);
+	zt_region_fini(&b);
+	zt_region_fini(&a);
 }
 
 TEST_F(conc, wait_any_from_threads_reaps_each_transfer_once)
@@ -429,7 +426,8 @@ static void *id_waiter_thread(void *arg)
 	struct id_waiter *iw = arg;
 	struct zcdev_dma_wait w;
 
-	iw->ret = zc_dma_wait(iw->fd, iw->id, 0, ZC_HANG_NS, &w);
+	iw->ret = zt_dma_wait(iw->fd, iw->id, 0,
+			      zt_deadline_in(ZT_HANG_NS), &w);
 	iw->status = iw->ret ? 0 : w.status;
 	return NULL;
 }
@@ -438,51 +436,51 @@ static void *id_waiter_thread(void *arg)
 TEST_F(conc, wait_in_one_thread_ends_with_cancel_from_another)
 {
 	struct id_waiter iw;
-	struct zc_region a, b;
+	struct zt_region a, b;
 	__u32 cancelled;
 	pthread_t th;
 
 	if (!self->knobs)
 		SKIP(return, "needs zcdma's latency_us");
-	ASSERT_EQ(0, zc_region_init(self->fd, &a, ZCDEV_BUF_PAGES,
+	ASSERT_EQ(0, zt_region_init(self->fd, &a, ZCDEV_BUF_PAGES,
 				    self->page, "a"));
-	ASSERT_EQ(0, zc_region_init(self->fd, &b, ZCDEV_BUF_PAGES,
+	ASSERT_EQ(0, zt_region_init(self->fd, &b, ZCDEV_BUF_PAGES,
 				    self->page, "b"));
-	zc_region_fill(&a, 0x5eed3005);
-	zc_region_fill(&b, 0x5eed3006);
-	ASSERT_EQ(0, zc_knob_set(ZC_LATENCY_US, 2000 * 1000));
+	zt_region_fill(&a, 0x5eed3005);
+	zt_region_fill(&b, 0x5eed3006);
+	ASSERT_EQ(0, zt_knob_set(ZT_LATENCY_US, 2000 * 1000));
 	iw.fd = self->fd;
-	ASSERT_EQ(0, zc_dma_submit1(self->fd, zc_region_ep(&a, 0),
-				    zc_region_ep(&b, 0), 100, 0, &iw.id));
+	ASSERT_EQ(0, zt_dma_submit1(self->fd, zt_region_ep(&a, 0),
+				    zt_region_ep(&b, 0), 100, 0, &iw.id));
 	ASSERT_EQ(0, pthread_create(&th, NULL, id_waiter_thread, &iw));
-	zc_sleep_ms(200);
-	ASSERT_EQ(0, zc_dma_cancel(self->fd, iw.id, 0, &cancelled));
+	zt_sleep_ms(200);
+	ASSERT_EQ(0, zt_dma_cancel(self->fd, iw.id, 0, &cancelled));
 	EXPECT_EQ(1U, cancelled);
 	ASSERT_EQ(0, pthread_join(th, NULL));
 	EXPECT_EQ(0, iw.ret);
-	EXPECT_EQ(ZC_CANCELLED, iw.status);
-	ZC_EXPECT_REGION(&b);
-	zc_region_fini(&b);
-	zc_region_fini(&a);
+	EXPECT_EQ(ZT_CANCELLED, iw.status);
+	ZT_EXPECT_REGION(&b);
+	zt_region_fini(&b);
+	zt_region_fini(&a);
 }
 
 TEST_F(conc, two_waiters_on_one_id_one_reaps_other_enoent)
 {
 	struct id_waiter iw[2];
-	struct zc_region a, b;
+	struct zt_region a, b;
 	pthread_t th[2];
 	unsigned int i;
 	__u64 id;
 
 	if (!self->knobs)
 		SKIP(return, "needs zcdma's latency_us");
-	ASSERT_EQ(0, zc_region_init(self->fd, &a, ZCDEV_BUF_PAGES,
+	ASSERT_EQ(0, zt_region_init(self->fd, &a, ZCDEV_BUF_PAGES,
 				    self->page, "a"));
-	ASSERT_EQ(0, zc_region_init(self->fd, &b, ZCDEV_BUF_PAGES,
+	ASSERT_EQ(0, zt_region_init(self->fd, &b, ZCDEV_BUF_PAGES,
 				    self->page, "b"));
-	ASSERT_EQ(0, zc_knob_set(ZC_LATENCY_US, 300 * 1000));
-	ASSERT_EQ(0, zc_dma_submit1(self->fd, zc_region_ep(&a, 0),
-				    zc_region_ep(&b, 0), 100, 0, &id));
+	ASSERT_EQ(0, zt_knob_set(ZT_LATENCY_US, 300 * 1000));
+	ASSERT_EQ(0, zt_dma_submit1(self->fd, zt_region_ep(&a, 0),
+				    zt_region_ep(&b, 0), 100, 0, &id));
 	for (i = 0; i < 2; i++) {
 		iw[i].fd = self->fd;
 		iw[i].id = id;
@@ -494,9 +492,9 @@ TEST_F(conc, two_waiters_on_one_id_one_reaps_other_enoent)
 	EXPECT_TRUE((iw[0].ret == 0 && iw[1].ret == -ENOENT) ||
 		    (iw[1].ret == 0 && iw[0].ret == -ENOENT))
 		TH_LOG("results %d and %d", iw[0].ret, iw[1].ret);
-	EXPECT_EQ(ZC_DONE, iw[0].ret ? iw[1].status : iw[0].status);
-	zc_region_fini(&b);
-	zc_region_fini(&a);
+	EXPECT_EQ(ZT_DONE, iw[0].ret ? iw[1].status : iw[0].status);
+	zt_region_fini(&b);
+	zt_region_fini(&a);
 }
 
 TEST_HARNESS_MAIN

@@ -21,7 +21,7 @@ FIXTURE(xfer) {
 	struct zcdev_info info;
 	size_t page;
 	size_t len;		/* usable bytes in both regions */
-	struct zc_region src, dst;
+	struct zt_region src, dst;
 };
 
 FIXTURE_VARIANT(xfer) {
@@ -37,40 +37,40 @@ FIXTURE_VARIANT(xfer) {
 
 XFER_VARIANT(coherent, coherent, ZCDEV_BUF_COHERENT, ZCDEV_BUF_COHERENT);
 XFER_VARIANT(coherent, pages, ZCDEV_BUF_COHERENT, ZCDEV_BUF_PAGES);
-XFER_VARIANT(coherent, user, ZCDEV_BUF_COHERENT, ZC_KIND_USER);
+XFER_VARIANT(coherent, user, ZCDEV_BUF_COHERENT, ZT_KIND_USER);
 XFER_VARIANT(pages, coherent, ZCDEV_BUF_PAGES, ZCDEV_BUF_COHERENT);
 XFER_VARIANT(pages, pages, ZCDEV_BUF_PAGES, ZCDEV_BUF_PAGES);
-XFER_VARIANT(pages, user, ZCDEV_BUF_PAGES, ZC_KIND_USER);
-XFER_VARIANT(user, coherent, ZC_KIND_USER, ZCDEV_BUF_COHERENT);
-XFER_VARIANT(user, pages, ZC_KIND_USER, ZCDEV_BUF_PAGES);
-XFER_VARIANT(user, user, ZC_KIND_USER, ZC_KIND_USER);
+XFER_VARIANT(pages, user, ZCDEV_BUF_PAGES, ZT_KIND_USER);
+XFER_VARIANT(user, coherent, ZT_KIND_USER, ZCDEV_BUF_COHERENT);
+XFER_VARIANT(user, pages, ZT_KIND_USER, ZCDEV_BUF_PAGES);
+XFER_VARIANT(user, user, ZT_KIND_USER, ZT_KIND_USER);
 
 FIXTURE_SETUP(xfer)
 {
 	self->fd = -1;
-	zc_knobs_restore();
-	ZC_SETUP_OPEN(&self->fd, &self->info);
-	ZC_SETUP_NEED_DMA(&self->info);
-	if (variant->src_kind != ZC_KIND_USER)
-		ZC_SETUP_NEED_KIND(&self->info, variant->src_kind);
-	if (variant->dst_kind != ZC_KIND_USER)
-		ZC_SETUP_NEED_KIND(&self->info, variant->dst_kind);
+	zt_knobs_restore();
+	ZT_SETUP_OPEN(&self->fd, &self->info);
+	ZT_SETUP_NEED_DMA(&self->info);
+	if (variant->src_kind != ZT_KIND_USER)
+		ZT_SETUP_NEED_KIND(&self->info, variant->src_kind);
+	if (variant->dst_kind != ZT_KIND_USER)
+		ZT_SETUP_NEED_KIND(&self->info, variant->dst_kind);
 	self->page = self->info.page_size;
 
-	ASSERT_EQ(0, zc_region_init_fit(self->fd, &self->src, variant->src_kind,
+	ASSERT_EQ(0, zt_region_init_fit(self->fd, &self->src, variant->src_kind,
 					REGION_LEN, REGION_MIN, "src"));
-	ASSERT_EQ(0, zc_region_init_fit(self->fd, &self->dst, variant->dst_kind,
+	ASSERT_EQ(0, zt_region_init_fit(self->fd, &self->dst, variant->dst_kind,
 					REGION_LEN, REGION_MIN, "dst"));
 	self->len = self->src.len < self->dst.len ? self->src.len :
 						    self->dst.len;
-	zc_region_fill(&self->src, 0x5eed0001);
-	zc_region_fill(&self->dst, 0x5eed0002);
+	zt_region_fill(&self->src, 0x5eed0001);
+	zt_region_fill(&self->dst, 0x5eed0002);
 }
 
 FIXTURE_TEARDOWN(xfer)
 {
-	zc_region_fini(&self->dst);
-	zc_region_fini(&self->src);
+	zt_region_fini(&self->dst);
+	zt_region_fini(&self->src);
 	if (self->fd >= 0)
 		close(self->fd);
 }
@@ -89,18 +89,19 @@ static void xfer_check(struct __test_metadata *_metadata,
 
 	if (!w)
 		w = &tmp;
-	ret = zc_dma_submit1(self->fd, zc_region_ep(&self->src, soff),
-			     zc_region_ep(&self->dst, doff), len, 0, &id);
+	ret = zt_dma_submit1(self->fd, zt_region_ep(&self->src, soff),
+			     zt_region_ep(&self->dst, doff), len, 0, &id);
 	ASSERT_EQ(0, ret) TH_LOG("submit %zu bytes %zu -> %zu: %s", len, soff,
 				 doff, strerror(-ret));
-	ASSERT_EQ(0, zc_dma_wait(self->fd, id, 0, ZC_HANG_NS, w));
+	ASSERT_EQ(0, zt_dma_wait(self->fd, id, 0,
+				 zt_deadline_in(ZT_HANG_NS), w));
 	EXPECT_EQ(id, w->id);
-	EXPECT_EQ(ZC_DONE, w->status) TH_LOG("error %d", w->error);
+	EXPECT_EQ(ZT_DONE, w->status) TH_LOG("error %d", w->error);
 	EXPECT_EQ(0, w->error);
 	EXPECT_EQ(len, w->bytes);
-	zc_region_expect_copy(&self->dst, doff, &self->src, soff, len);
-	ZC_EXPECT_REGION(&self->dst);
-	ZC_EXPECT_REGION(&self->src);
+	zt_region_expect_copy(&self->dst, doff, &self->src, soff, len);
+	ZT_EXPECT_REGION(&self->dst);
+	ZT_EXPECT_REGION(&self->src);
 }
 
 TEST_F(xfer, one_byte_lands_with_guards)
@@ -141,18 +142,18 @@ TEST_F(xfer, last_byte_of_buffer_lands)
 
 TEST_F(xfer, random_ranges_from_seed_land)
 {
-	__u64 seed = zc_seed(), s = seed;
+	__u64 seed = zt_seed(), s = seed;
 	unsigned int i;
 
 	TH_LOG("seed %#llx (ZCDEV_SEED=%#llx repeats it)",
 	       (unsigned long long)seed, (unsigned long long)seed);
 	for (i = 0; i < RANDOM_ROUNDS && _metadata->passed; i++) {
-		size_t len = zc_rand_len(&s, self->len);
-		size_t soff = zc_rand_below(&s, self->len - len + 1);
-		size_t doff = zc_rand_below(&s, self->len - len + 1);
+		size_t len = zt_rand_len(&s, self->len);
+		size_t soff = zt_rand_below(&s, self->len - len + 1);
+		size_t doff = zt_rand_below(&s, self->len - len + 1);
 
 		/* New source bytes, so a copy that did not happen shows. */
-		zc_region_fill_range(&self->src, soff, len, zc_splitmix(&s));
+		zt_region_fill_range(&self->src, soff, len, zt_splitmix(&s));
 		xfer_check(_metadata, self, soff, doff, len, NULL);
 		if (!_metadata->passed)
 			TH_LOG("round %u: %zu bytes %zu -> %zu", i, len, soff,
@@ -167,14 +168,15 @@ TEST_F(xfer, wait_reports_done_bytes_time_and_user_data)
 	size_t len = 3 * self->page + 5;
 	__u64 id;
 
-	ASSERT_EQ(0, zc_dma_submit1(self->fd, zc_region_ep(&self->src, 9),
-				    zc_region_ep(&self->dst, 11), len, cookie,
+	ASSERT_EQ(0, zt_dma_submit1(self->fd, zt_region_ep(&self->src, 9),
+				    zt_region_ep(&self->dst, 11), len, cookie,
 				    &id));
 	EXPECT_NE(0ULL, id);
-	ASSERT_EQ(0, zc_dma_wait(self->fd, id, 0, ZC_HANG_NS, &w));
+	ASSERT_EQ(0, zt_dma_wait(self->fd, id, 0,
+				 zt_deadline_in(ZT_HANG_NS), &w));
 	EXPECT_EQ(sizeof(w), w.size);
 	EXPECT_EQ(id, w.id);
-	EXPECT_EQ(ZC_DONE, w.status);
+	EXPECT_EQ(ZT_DONE, w.status);
 	EXPECT_EQ(0, w.error);
 	EXPECT_EQ(len, w.bytes);
 	EXPECT_LT(0ULL, w.engine_ns);
@@ -189,7 +191,7 @@ TEST_F(xfer, wait_reports_done_bytes_time_and_user_data)
 enum { MIX_COHERENT, MIX_PAGES, MIX_USER, MIX_KINDS };
 
 static const __u32 mix_kind[MIX_KINDS] = {
-	ZCDEV_BUF_COHERENT, ZCDEV_BUF_PAGES, ZC_KIND_USER,
+	ZCDEV_BUF_COHERENT, ZCDEV_BUF_PAGES, ZT_KIND_USER,
 };
 
 static const char *const mix_src_name[MIX_KINDS] = {
@@ -204,7 +206,7 @@ FIXTURE(mix) {
 	int fd;
 	struct zcdev_info info;
 	size_t page;
-	struct zc_region src[MIX_KINDS], dst[MIX_KINDS];
+	struct zt_region src[MIX_KINDS], dst[MIX_KINDS];
 	struct zcdev_dma_seg_desc *segs;
 	struct mix_plan *plan;
 };
@@ -218,22 +220,16 @@ FIXTURE_SETUP(mix)
 {
 	int i;
 
-	self->fd = -1;
-	zc_knobs_restore();
-	ZC_SETUP_OPEN(&self->fd, &self->info);
-	ZC_SETUP_NEED_DMA(&self->info);
-	ZC_SETUP_NEED_KIND(&self->info, ZCDEV_BUF_COHERENT);
-	ZC_SETUP_NEED_KIND(&self->info, ZCDEV_BUF_PAGES);
-	self->page = self->info.page_size;
+	ZT_SETUP_DMA_FILE(self);
 	for (i = 0; i < MIX_KINDS; i++) {
-		ASSERT_EQ(0, zc_region_init_fit(self->fd, &self->src[i],
+		ASSERT_EQ(0, zt_region_init_fit(self->fd, &self->src[i],
 						mix_kind[i], REGION_LEN,
 						REGION_MIN, mix_src_name[i]));
-		ASSERT_EQ(0, zc_region_init_fit(self->fd, &self->dst[i],
+		ASSERT_EQ(0, zt_region_init_fit(self->fd, &self->dst[i],
 						mix_kind[i], REGION_LEN,
 						REGION_MIN, mix_dst_name[i]));
-		zc_region_fill(&self->src[i], 0x5eed0100 + i);
-		zc_region_fill(&self->dst[i], 0x5eed0200 + i);
+		zt_region_fill(&self->src[i], 0x5eed0100 + i);
+		zt_region_fill(&self->dst[i], 0x5eed0200 + i);
 	}
 	self->segs = calloc(ZCDEV_DMA_MAX_SEGS, sizeof(*self->segs));
 	self->plan = calloc(ZCDEV_DMA_MAX_SEGS, sizeof(*self->plan));
@@ -248,8 +244,8 @@ FIXTURE_TEARDOWN(mix)
 	free(self->plan);
 	free(self->segs);
 	for (i = 0; i < MIX_KINDS; i++) {
-		zc_region_fini(&self->dst[i]);
-		zc_region_fini(&self->src[i]);
+		zt_region_fini(&self->dst[i]);
+		zt_region_fini(&self->src[i]);
 	}
 	if (self->fd >= 0)
 		close(self->fd);
@@ -273,9 +269,9 @@ static unsigned int mix_plan(FIXTURE_DATA(mix) *self, __u64 *s,
 		size_t room = 0, gap = 0, len;
 
 		for (tries = 0; tries < 2 * MIX_KINDS; tries++) {
-			p->d = tries < MIX_KINDS ? zc_rand_below(s, MIX_KINDS) :
+			p->d = tries < MIX_KINDS ? zt_rand_below(s, MIX_KINDS) :
 						   tries - MIX_KINDS;
-			gap = zc_rand_below(s, 3) ? zc_rand_below(s, 64) : 0;
+			gap = zt_rand_below(s, 3) ? zt_rand_below(s, 64) : 0;
 			if (cursor[p->d] + gap < self->dst[p->d].len) {
 				room = self->dst[p->d].len - cursor[p->d] - gap;
 				break;
@@ -283,12 +279,12 @@ static unsigned int mix_plan(FIXTURE_DATA(mix) *self, __u64 *s,
 		}
 		if (!room)
 			break;
-		p->s = zc_rand_below(s, MIX_KINDS);
-		len = zc_rand_len(s, room < max_len ? room : max_len);
+		p->s = zt_rand_below(s, MIX_KINDS);
+		len = zt_rand_len(s, room < max_len ? room : max_len);
 		if (len > self->src[p->s].len)
 			len = self->src[p->s].len;
 		p->len = len;
-		p->soff = zc_rand_below(s, self->src[p->s].len - len + 1);
+		p->soff = zt_rand_below(s, self->src[p->s].len - len + 1);
 		p->doff = cursor[p->d] + gap;
 		cursor[p->d] = p->doff + len;
 		n++;
@@ -308,30 +304,31 @@ static void mix_run(struct __test_metadata *_metadata,
 	for (i = 0; i < n; i++) {
 		struct mix_plan *p = &self->plan[i];
 
-		zc_region_fill_range(&self->src[p->s], p->soff, p->len,
-				     zc_splitmix(s));
+		zt_region_fill_range(&self->src[p->s], p->soff, p->len,
+				     zt_splitmix(s));
 	}
 	for (i = 0; i < n; i++) {
 		struct mix_plan *p = &self->plan[i];
 
-		self->segs[i].src = zc_region_ep(&self->src[p->s], p->soff);
-		self->segs[i].dst = zc_region_ep(&self->dst[p->d], p->doff);
+		self->segs[i].src = zt_region_ep(&self->src[p->s], p->soff);
+		self->segs[i].dst = zt_region_ep(&self->dst[p->d], p->doff);
 		self->segs[i].len = p->len;
 		total += p->len;
 		/* Sources were filled first: the shadows hold final bytes. */
-		zc_region_expect_copy(&self->dst[p->d], p->doff,
+		zt_region_expect_copy(&self->dst[p->d], p->doff,
 				      &self->src[p->s], p->soff, p->len);
 	}
-	ret = zc_dma_submit(self->fd, self->segs, n, total, &id);
+	ret = zt_dma_submit(self->fd, self->segs, n, total, &id);
 	ASSERT_EQ(0, ret) TH_LOG("submit of %u segments: %s", n,
 				 strerror(-ret));
-	ASSERT_EQ(0, zc_dma_wait(self->fd, id, 0, ZC_HANG_NS, &w));
-	EXPECT_EQ(ZC_DONE, w.status) TH_LOG("error %d", w.error);
+	ASSERT_EQ(0, zt_dma_wait(self->fd, id, 0,
+				 zt_deadline_in(ZT_HANG_NS), &w));
+	EXPECT_EQ(ZT_DONE, w.status) TH_LOG("error %d", w.error);
 	EXPECT_EQ(total, w.bytes);
 	EXPECT_EQ(total, w.user_data);
 	for (i = 0; i < MIX_KINDS; i++) {
-		ZC_EXPECT_REGION(&self->dst[i]);
-		ZC_EXPECT_REGION(&self->src[i]);
+		ZT_EXPECT_REGION(&self->dst[i]);
+		ZT_EXPECT_REGION(&self->src[i]);
 	}
 }
 
@@ -353,13 +350,13 @@ static void mix_log_plan(struct __test_metadata *_metadata,
 
 TEST_F(mix, random_segments_of_mixed_kinds_land)
 {
-	__u64 seed = zc_seed(), s = seed;
+	__u64 seed = zt_seed(), s = seed;
 	unsigned int round, n;
 
 	TH_LOG("seed %#llx (ZCDEV_SEED=%#llx repeats it)",
 	       (unsigned long long)seed, (unsigned long long)seed);
 	for (round = 0; round < MIX_ROUNDS && _metadata->passed; round++) {
-		n = mix_plan(self, &s, 1 + zc_rand_below(&s, 64), 2 * MiB);
+		n = mix_plan(self, &s, 1 + zt_rand_below(&s, 64), 2 * MiB);
 		ASSERT_LT(0U, n);
 		mix_run(_metadata, self, n, &s);
 		if (!_metadata->passed) {
@@ -371,7 +368,7 @@ TEST_F(mix, random_segments_of_mixed_kinds_land)
 
 TEST_F(mix, max_segs_in_one_submit_land)
 {
-	__u64 seed = zc_seed(), s = seed;
+	__u64 seed = zt_seed(), s = seed;
 	unsigned int n;
 
 	TH_LOG("seed %#llx (ZCDEV_SEED=%#llx repeats it)",
@@ -407,46 +404,40 @@ FIXTURE(dma) {
 	int fd;
 	struct zcdev_info info;
 	size_t page;
-	struct zc_region a, b;	/* a coherent and a pages buffer */
+	struct zt_region a, b;	/* a coherent and a pages buffer */
 };
 
 FIXTURE_SETUP(dma)
 {
-	self->fd = -1;
-	zc_knobs_restore();
-	ZC_SETUP_OPEN(&self->fd, &self->info);
-	ZC_SETUP_NEED_DMA(&self->info);
-	ZC_SETUP_NEED_KIND(&self->info, ZCDEV_BUF_COHERENT);
-	ZC_SETUP_NEED_KIND(&self->info, ZCDEV_BUF_PAGES);
-	self->page = self->info.page_size;
-	ASSERT_EQ(0, zc_region_init(self->fd, &self->a, ZCDEV_BUF_COHERENT,
+	ZT_SETUP_DMA_FILE(self);
+	ASSERT_EQ(0, zt_region_init(self->fd, &self->a, ZCDEV_BUF_COHERENT,
 				    64 * KiB, "coherent"));
-	ASSERT_EQ(0, zc_region_init(self->fd, &self->b, ZCDEV_BUF_PAGES,
+	ASSERT_EQ(0, zt_region_init(self->fd, &self->b, ZCDEV_BUF_PAGES,
 				    64 * KiB, "pages"));
-	zc_region_fill(&self->a, 0x5eed0401);
-	zc_region_fill(&self->b, 0x5eed0402);
+	zt_region_fill(&self->a, 0x5eed0401);
+	zt_region_fill(&self->b, 0x5eed0402);
 }
 
 FIXTURE_TEARDOWN(dma)
 {
-	zc_region_fini(&self->b);
-	zc_region_fini(&self->a);
+	zt_region_fini(&self->b);
+	zt_region_fini(&self->a);
 	if (self->fd >= 0)
 		close(self->fd);
 }
 
 /* Source and destination in one buffer: allowed when they do not overlap. */
 static void same_buffer_adjacent(struct __test_metadata *_metadata,
-				 int fd, struct zc_region *r, size_t page)
+				 int fd, struct zt_region *r, size_t page)
 {
 	size_t len = 2 * page + 5;
 	__u64 id;
 
-	ASSERT_EQ(0, zc_dma_submit1(fd, zc_region_ep(r, 0),
-				    zc_region_ep(r, len), len, 0, &id));
-	ZC_EXPECT_DONE(fd, id, len);
-	zc_region_expect_copy(r, len, r, 0, len);
-	ZC_EXPECT_REGION(r);
+	ASSERT_EQ(0, zt_dma_submit1(fd, zt_region_ep(r, 0),
+				    zt_region_ep(r, len), len, 0, &id));
+	ZT_EXPECT_DONE(fd, id, len);
+	zt_region_expect_copy(r, len, r, 0, len);
+	ZT_EXPECT_REGION(r);
 }
 
 TEST_F(dma, same_coherent_buffer_adjacent_ranges_copy)
@@ -465,12 +456,12 @@ TEST_F(dma, pages_mapping_as_user_endpoint_disjoint_bytes_copy)
 	__u64 id;
 
 	/* Buffer bytes 0..99 to the mapping's bytes 100..199: one page. */
-	ASSERT_EQ(0, zc_dma_submit1(self->fd, zc_ep_buf(self->b.handle, 0),
-				    zc_ep_user(self->b.mem + 100), 100, 0,
+	ASSERT_EQ(0, zt_dma_submit1(self->fd, zt_ep_buf(self->b.handle, 0),
+				    zt_ep_user(self->b.mem + 100), 100, 0,
 				    &id));
-	ZC_EXPECT_DONE(self->fd, id, 100);
-	zc_region_expect_copy(&self->b, 100, &self->b, 0, 100);
-	ZC_EXPECT_REGION(&self->b);
+	ZT_EXPECT_DONE(self->fd, id, 100);
+	zt_region_expect_copy(&self->b, 100, &self->b, 0, 100);
+	ZT_EXPECT_REGION(&self->b);
 }
 
 /* A pages buffer's mapping is ordinary pinnable memory. */
@@ -481,16 +472,16 @@ TEST_F(dma, pages_mapping_as_user_endpoint_lands)
 	__u64 id;
 
 	ASSERT_NE(NULL, check);
-	ASSERT_EQ(0, zc_dma_submit1(self->fd, zc_region_ep(&self->a, 1),
-				    zc_ep_user(self->b.mem + 2), len, 0, &id));
-	ZC_EXPECT_DONE(self->fd, id, len);
-	zc_region_expect_copy(&self->b, 2, &self->a, 1, len);
-	ZC_EXPECT_REGION(&self->b);
-	ZC_EXPECT_REGION(&self->a);
+	ASSERT_EQ(0, zt_dma_submit1(self->fd, zt_region_ep(&self->a, 1),
+				    zt_ep_user(self->b.mem + 2), len, 0, &id));
+	ZT_EXPECT_DONE(self->fd, id, len);
+	zt_region_expect_copy(&self->b, 2, &self->a, 1, len);
+	ZT_EXPECT_REGION(&self->b);
+	ZT_EXPECT_REGION(&self->a);
 	/* pread sees what the mapping sees. */
-	ASSERT_EQ((ssize_t)len, zc_pread(self->fd, check, len,
+	ASSERT_EQ((ssize_t)len, zt_pread(self->fd, check, len,
 					 self->b.offset + 2));
-	EXPECT_EQ(-1, zc_diff(check, self->b.shadow + 2, len));
+	EXPECT_EQ(-1, zt_diff(check, self->b.shadow + 2, len));
 	free(check);
 }
 
@@ -507,21 +498,21 @@ TEST_F(dma, memfd_shared_memory_as_user_endpoints_lands)
 	ASSERT_EQ(0, ftruncate(mfd, 2 * len));
 	m = mmap(NULL, 2 * len, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
 	ASSERT_NE(MAP_FAILED, m);
-	zc_rfill(m, 2 * len, 0x5eed0403);
+	zt_rfill(m, 2 * len, 0x5eed0403);
 
 	/* memfd -> pages buffer */
-	ASSERT_EQ(0, zc_dma_submit1(self->fd, zc_ep_user(m + 5),
-				    zc_region_ep(&self->b, 7), len - 9, 0,
+	ASSERT_EQ(0, zt_dma_submit1(self->fd, zt_ep_user(m + 5),
+				    zt_region_ep(&self->b, 7), len - 9, 0,
 				    &id));
-	ZC_EXPECT_DONE(self->fd, id, len - 9);
+	ZT_EXPECT_DONE(self->fd, id, len - 9);
 	memcpy(self->b.shadow + 7, m + 5, len - 9);
-	ZC_EXPECT_REGION(&self->b);
+	ZT_EXPECT_REGION(&self->b);
 
 	/* coherent buffer -> memfd, second half */
-	ASSERT_EQ(0, zc_dma_submit1(self->fd, zc_region_ep(&self->a, 0),
-				    zc_ep_user(m + len + 1), len - 2, 0, &id));
-	ZC_EXPECT_DONE(self->fd, id, len - 2);
-	EXPECT_EQ(-1, zc_diff(m + len + 1, self->a.shadow, len - 2));
+	ASSERT_EQ(0, zt_dma_submit1(self->fd, zt_region_ep(&self->a, 0),
+				    zt_ep_user(m + len + 1), len - 2, 0, &id));
+	ZT_EXPECT_DONE(self->fd, id, len - 2);
+	EXPECT_EQ(-1, zt_diff(m + len + 1, self->a.shadow, len - 2));
 	munmap(m, 2 * len);
 	close(mfd);
 }
@@ -535,25 +526,25 @@ TEST_F(dma, wait_any_reaps_in_completion_order)
 	unsigned int i;
 
 	for (i = 0; i < NR_Q; i++)
-		ASSERT_EQ(0, zc_dma_submit1(self->fd,
-					    zc_region_ep(&self->a, i * 1000),
-					    zc_region_ep(&self->b, i * 1000),
+		ASSERT_EQ(0, zt_dma_submit1(self->fd,
+					    zt_region_ep(&self->a, i * 1000),
+					    zt_region_ep(&self->b, i * 1000),
 					    1000, 100 + i, &ids[i]));
 	/* One channel, so they end in submission order. */
 	for (i = 0; i < NR_Q; i++) {
-		ASSERT_EQ(0, zc_dma_wait(self->fd, 0, ZCDEV_DMA_WAIT_ANY,
-					 ZC_HANG_NS, &w));
+		ASSERT_EQ(0, zt_dma_wait(self->fd, 0, ZCDEV_DMA_WAIT_ANY,
+					 zt_deadline_in(ZT_HANG_NS), &w));
 		EXPECT_EQ(ids[i], w.id) TH_LOG("reap %u", i);
 		EXPECT_EQ(100 + i, w.user_data);
-		EXPECT_EQ(ZC_DONE, w.status);
+		EXPECT_EQ(ZT_DONE, w.status);
 		EXPECT_EQ(1000ULL, w.bytes);
 	}
-	EXPECT_EQ(-ENOENT, zc_dma_wait(self->fd, 0, ZCDEV_DMA_WAIT_ANY, 0,
+	EXPECT_EQ(-ENOENT, zt_dma_wait(self->fd, 0, ZCDEV_DMA_WAIT_ANY, 0,
 				       NULL));
 	for (i = 0; i < NR_Q; i++)
-		zc_region_expect_copy(&self->b, i * 1000, &self->a, i * 1000,
+		zt_region_expect_copy(&self->b, i * 1000, &self->a, i * 1000,
 				      1000);
-	ZC_EXPECT_REGION(&self->b);
+	ZT_EXPECT_REGION(&self->b);
 }
 
 /*
@@ -562,45 +553,45 @@ TEST_F(dma, wait_any_reaps_in_completion_order)
  */
 TEST_F(dma, wait_any_order_holds_for_big_then_small_transfers)
 {
-	struct zc_region us, ud;
+	struct zt_region us, ud;
 	struct zcdev_dma_wait w;
 	__u64 ids[NR_Q];
 	unsigned int i, round;
 
-	ASSERT_EQ(0, zc_region_init(self->fd, &us, ZC_KIND_USER, 2 * MiB,
+	ASSERT_EQ(0, zt_region_init(self->fd, &us, ZT_KIND_USER, 2 * MiB,
 				    "user src"));
-	ASSERT_EQ(0, zc_region_init(self->fd, &ud, ZC_KIND_USER, 2 * MiB,
+	ASSERT_EQ(0, zt_region_init(self->fd, &ud, ZT_KIND_USER, 2 * MiB,
 				    "user dst"));
-	zc_region_fill(&us, 0x5eed0404);
-	zc_region_fill(&ud, 0x5eed0405);
+	zt_region_fill(&us, 0x5eed0404);
+	zt_region_fill(&ud, 0x5eed0405);
 	for (round = 0; round < 12 && _metadata->passed; round++) {
-		ASSERT_EQ(0, zc_dma_submit1(self->fd, zc_region_ep(&us, 0),
-					    zc_region_ep(&ud, 0), 2 * MiB, 0,
+		ASSERT_EQ(0, zt_dma_submit1(self->fd, zt_region_ep(&us, 0),
+					    zt_region_ep(&ud, 0), 2 * MiB, 0,
 					    &ids[0]));
 		for (i = 1; i < NR_Q; i++)
-			ASSERT_EQ(0, zc_dma_submit1(self->fd,
-						    zc_region_ep(&self->a, i),
-						    zc_region_ep(&self->b, i),
+			ASSERT_EQ(0, zt_dma_submit1(self->fd,
+						    zt_region_ep(&self->a, i),
+						    zt_region_ep(&self->b, i),
 						    1, i, &ids[i]));
 		for (i = 0; i < NR_Q; i++) {
-			ASSERT_EQ(0, zc_dma_wait(self->fd, 0,
+			ASSERT_EQ(0, zt_dma_wait(self->fd, 0,
 						 ZCDEV_DMA_WAIT_ANY,
-						 ZC_HANG_NS, &w));
+						 zt_deadline_in(ZT_HANG_NS), &w));
 			EXPECT_EQ(ids[i], w.id)
 				TH_LOG("round %u: reap %u got transfer %llu",
 				       round, i,
 				       (unsigned long long)w.user_data);
 		}
 	}
-	zc_region_fini(&ud);
-	zc_region_fini(&us);
+	zt_region_fini(&ud);
+	zt_region_fini(&us);
 }
 
 /* Transparent huge pages: physically contiguous runs across pages. */
 TEST_F(dma, thp_backed_user_memory_lands)
 {
 	const size_t huge = 2 * MiB, len = 3 * MiB + 17;
-	struct zc_region dst;
+	struct zt_region dst;
 	unsigned char *raw, *m;
 	__u64 id;
 
@@ -610,23 +601,23 @@ TEST_F(dma, thp_backed_user_memory_lands)
 	m = (unsigned char *)(((uintptr_t)raw + huge - 1) & ~(huge - 1));
 	/* Best effort: without THP the pages are small, still valid. */
 	madvise(m, 2 * huge, MADV_HUGEPAGE);
-	zc_rfill(m, 2 * huge, 0x5eed0406);
-	ASSERT_EQ(0, zc_region_init(self->fd, &dst, ZCDEV_BUF_PAGES,
+	zt_rfill(m, 2 * huge, 0x5eed0406);
+	ASSERT_EQ(0, zt_region_init(self->fd, &dst, ZCDEV_BUF_PAGES,
 				    2 * huge, "pages dst"));
-	zc_region_fill(&dst, 0x5eed0407);
-	ASSERT_EQ(0, zc_dma_submit1(self->fd, zc_ep_user(m + 3),
-				    zc_region_ep(&dst, 5), len, 0, &id));
-	ZC_EXPECT_DONE(self->fd, id, len);
+	zt_region_fill(&dst, 0x5eed0407);
+	ASSERT_EQ(0, zt_dma_submit1(self->fd, zt_ep_user(m + 3),
+				    zt_region_ep(&dst, 5), len, 0, &id));
+	ZT_EXPECT_DONE(self->fd, id, len);
 	memcpy(dst.shadow + 5, m + 3, len);
-	ZC_EXPECT_REGION(&dst);
+	ZT_EXPECT_REGION(&dst);
 	/* And back, into the huge pages. */
-	zc_region_fill(&dst, 0x5eed0408);
-	ASSERT_EQ(0, zc_dma_submit1(self->fd, zc_region_ep(&dst, 1),
-				    zc_ep_user(m + huge - 7), len / 2, 0,
+	zt_region_fill(&dst, 0x5eed0408);
+	ASSERT_EQ(0, zt_dma_submit1(self->fd, zt_region_ep(&dst, 1),
+				    zt_ep_user(m + huge - 7), len / 2, 0,
 				    &id));
-	ZC_EXPECT_DONE(self->fd, id, len / 2);
-	EXPECT_EQ(-1, zc_diff(m + huge - 7, dst.shadow + 1, len / 2));
-	zc_region_fini(&dst);
+	ZT_EXPECT_DONE(self->fd, id, len / 2);
+	EXPECT_EQ(-1, zt_diff(m + huge - 7, dst.shadow + 1, len / 2));
+	zt_region_fini(&dst);
 	munmap(raw, 3 * huge);
 }
 
@@ -640,33 +631,38 @@ TEST_F(dma, untouched_anonymous_source_reads_zeros)
 	m = mmap(NULL, len, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, m);
-	ASSERT_EQ(0, zc_dma_submit1(self->fd, zc_ep_user(m + 1),
-				    zc_region_ep(&self->b, 2), len - 1, 0,
+	ASSERT_EQ(0, zt_dma_submit1(self->fd, zt_ep_user(m + 1),
+				    zt_region_ep(&self->b, 2), len - 1, 0,
 				    &id));
-	ZC_EXPECT_DONE(self->fd, id, len - 1);
+	ZT_EXPECT_DONE(self->fd, id, len - 1);
 	memset(self->b.shadow + 2, 0, len - 1);
-	ZC_EXPECT_REGION(&self->b);
+	ZT_EXPECT_REGION(&self->b);
 	/* Untouched on both sides. */
-	ASSERT_EQ(0, zc_dma_submit1(self->fd, zc_ep_user(m),
-				    zc_ep_user(m + len / 2), len / 2, 0, &id));
-	ZC_EXPECT_DONE(self->fd, id, len / 2);
-	EXPECT_EQ(-1, zc_first_nonzero(m, len));
+	ASSERT_EQ(0, zt_dma_submit1(self->fd, zt_ep_user(m),
+				    zt_ep_user(m + len / 2), len / 2, 0, &id));
+	ZT_EXPECT_DONE(self->fd, id, len / 2);
+	EXPECT_EQ(-1, zt_first_nonzero(m, len));
 	munmap(m, len);
 }
 
-TEST_F(dma, wait_with_huge_timeout_reaps_done)
+/* Deadlines no clock reaches: no overflow turns them into a poll. */
+TEST_F(dma, wait_with_far_deadline_reaps_done)
 {
+	static const __u64 far[] = { ZCDEV_DEADLINE_NEVER, 1ULL << 63,
+				     (1ULL << 63) - 1 };
 	struct zcdev_dma_wait w;
+	unsigned int i;
 	__u64 id;
 
-	ASSERT_EQ(0, zc_dma_submit1(self->fd, zc_region_ep(&self->a, 0),
-				    zc_region_ep(&self->b, 0), 100, 0, &id));
-	ASSERT_EQ(0, zc_dma_wait(self->fd, id, 0, INT64_MAX, &w));
-	EXPECT_EQ(ZC_DONE, w.status);
-	ASSERT_EQ(0, zc_dma_submit1(self->fd, zc_region_ep(&self->a, 0),
-				    zc_region_ep(&self->b, 0), 100, 0, &id));
-	ASSERT_EQ(0, zc_dma_wait(self->fd, id, 0, INT64_MIN, &w));
-	EXPECT_EQ(ZC_DONE, w.status);
+	for (i = 0; i < ARRAY_SIZE(far); i++) {
+		ASSERT_EQ(0, zt_dma_submit1(self->fd,
+					    zt_region_ep(&self->a, 0),
+					    zt_region_ep(&self->b, 0), 100, 0,
+					    &id));
+		ASSERT_EQ(0, zt_dma_wait(self->fd, id, 0, far[i], &w))
+			TH_LOG("deadline %#llx", (unsigned long long)far[i]);
+		EXPECT_EQ(ZT_DONE, w.status);
+	}
 }
 
 TEST_F(dma, wait_by_id_reaps_out_of_submission_order)
@@ -677,33 +673,35 @@ TEST_F(dma, wait_by_id_reaps_out_of_submission_order)
 	unsigned int i;
 
 	for (i = 0; i < 4; i++)
-		ASSERT_EQ(0, zc_dma_submit1(self->fd,
-					    zc_region_ep(&self->a, i * 4096),
-					    zc_region_ep(&self->b, i * 4096 + 1),
+		ASSERT_EQ(0, zt_dma_submit1(self->fd,
+					    zt_region_ep(&self->a, i * 4096),
+					    zt_region_ep(&self->b, i * 4096 + 1),
 					    4095, 0xabc0 + i, &ids[i]));
 	for (i = 0; i < 4; i++) {
 		unsigned int k = order[i];
 
-		ASSERT_EQ(0, zc_dma_wait(self->fd, ids[k], 0, ZC_HANG_NS, &w));
+		ASSERT_EQ(0, zt_dma_wait(self->fd, ids[k], 0,
+					 zt_deadline_in(ZT_HANG_NS), &w));
 		EXPECT_EQ(ids[k], w.id);
 		EXPECT_EQ(0xabc0 + k, w.user_data);
-		EXPECT_EQ(ZC_DONE, w.status);
-		zc_region_expect_copy(&self->b, k * 4096 + 1, &self->a,
+		EXPECT_EQ(ZT_DONE, w.status);
+		zt_region_expect_copy(&self->b, k * 4096 + 1, &self->a,
 				      k * 4096, 4095);
 	}
-	ZC_EXPECT_REGION(&self->b);
+	ZT_EXPECT_REGION(&self->b);
 }
 
 TEST_F(dma, reaped_id_is_forgotten)
 {
 	__u64 id;
 
-	ASSERT_EQ(0, zc_dma_submit1(self->fd, zc_region_ep(&self->a, 0),
-				    zc_region_ep(&self->b, 0), 10, 0, &id));
-	ZC_EXPECT_DONE(self->fd, id, 10);
-	EXPECT_EQ(-ENOENT, zc_dma_wait(self->fd, id, 0, 0, NULL));
-	EXPECT_EQ(-ENOENT, zc_dma_wait(self->fd, id, 0, NSEC_PER_MSEC, NULL));
-	EXPECT_EQ(-ENOENT, zc_dma_cancel(self->fd, id, 0, NULL));
+	ASSERT_EQ(0, zt_dma_submit1(self->fd, zt_region_ep(&self->a, 0),
+				    zt_region_ep(&self->b, 0), 10, 0, &id));
+	ZT_EXPECT_DONE(self->fd, id, 10);
+	EXPECT_EQ(-ENOENT, zt_dma_wait(self->fd, id, 0, 0, NULL));
+	EXPECT_EQ(-ENOENT, zt_dma_wait(self->fd, id, 0,
+				       zt_deadline_in(NSEC_PER_MSEC), NULL));
+	EXPECT_EQ(-ENOENT, zt_dma_cancel(self->fd, id, 0, NULL));
 }
 
 TEST_F(dma, ids_are_nonzero_and_unique)
@@ -713,12 +711,12 @@ TEST_F(dma, ids_are_nonzero_and_unique)
 
 	for (round = 0; round < 3; round++) {
 		for (i = 0; i < 32; i++)
-			ASSERT_EQ(0, zc_dma_submit1(self->fd,
-						    zc_region_ep(&self->a, i),
-						    zc_region_ep(&self->b, i),
+			ASSERT_EQ(0, zt_dma_submit1(self->fd,
+						    zt_region_ep(&self->a, i),
+						    zt_region_ep(&self->b, i),
 						    1, 0, &ids[round * 32 + i]));
 		for (i = 0; i < 32; i++)
-			ZC_EXPECT_DONE(self->fd, ids[round * 32 + i], 1);
+			ZT_EXPECT_DONE(self->fd, ids[round * 32 + i], 1);
 	}
 	for (i = 0; i < 3 * 32; i++) {
 		EXPECT_NE(0ULL, ids[i]);
@@ -730,21 +728,22 @@ TEST_F(dma, ids_are_nonzero_and_unique)
 /* Two files number their transfers independently but never mix them. */
 TEST_F(dma, transfers_of_another_file_are_unknown)
 {
-	int fd2 = zc_open();
+	int fd2 = zt_open();
 	__u64 id;
 
 	ASSERT_LE(0, fd2);
-	ASSERT_EQ(0, zc_dma_submit1(self->fd, zc_region_ep(&self->a, 0),
-				    zc_region_ep(&self->b, 0), 100, 0, &id));
-	EXPECT_EQ(-ENOENT, zc_dma_wait(fd2, id, 0, NSEC_PER_SEC, NULL));
-	EXPECT_EQ(-ENOENT, zc_dma_wait(fd2, 0, ZCDEV_DMA_WAIT_ANY, 0, NULL));
-	EXPECT_EQ(-ENOENT, zc_dma_cancel(fd2, id, 0, NULL));
+	ASSERT_EQ(0, zt_dma_submit1(self->fd, zt_region_ep(&self->a, 0),
+				    zt_region_ep(&self->b, 0), 100, 0, &id));
+	EXPECT_EQ(-ENOENT, zt_dma_wait(fd2, id, 0,
+				       zt_deadline_in(NSEC_PER_SEC), NULL));
+	EXPECT_EQ(-ENOENT, zt_dma_wait(fd2, 0, ZCDEV_DMA_WAIT_ANY, 0, NULL));
+	EXPECT_EQ(-ENOENT, zt_dma_cancel(fd2, id, 0, NULL));
 	/* And a handle of this file means nothing in the other. */
-	EXPECT_EQ(-ENOENT, zc_dma_submit1(fd2, zc_region_ep(&self->a, 0),
-					  zc_ep_user(self->b.shadow), 10, 0,
+	EXPECT_EQ(-ENOENT, zt_dma_submit1(fd2, zt_region_ep(&self->a, 0),
+					  zt_ep_user(self->b.shadow), 10, 0,
 					  NULL));
 	close(fd2);
-	ZC_EXPECT_DONE(self->fd, id, 100);
+	ZT_EXPECT_DONE(self->fd, id, 100);
 }
 
 TEST_F(dma, stats_count_a_transfer)
@@ -753,11 +752,11 @@ TEST_F(dma, stats_count_a_transfer)
 	size_t len = 12345;
 	__u64 id;
 
-	ASSERT_EQ(0, zc_dma_stats(self->fd, &before));
-	ASSERT_EQ(0, zc_dma_submit1(self->fd, zc_region_ep(&self->a, 1),
-				    zc_region_ep(&self->b, 2), len, 0, &id));
-	ZC_EXPECT_DONE(self->fd, id, len);
-	ASSERT_EQ(0, zc_dma_stats(self->fd, &after));
+	ASSERT_EQ(0, zt_dma_stats(self->fd, &before));
+	ASSERT_EQ(0, zt_dma_submit1(self->fd, zt_region_ep(&self->a, 1),
+				    zt_region_ep(&self->b, 2), len, 0, &id));
+	ZT_EXPECT_DONE(self->fd, id, len);
+	ASSERT_EQ(0, zt_dma_stats(self->fd, &after));
 
 	EXPECT_NE(0, after.channel[0]);
 	EXPECT_NE(NULL, memchr(after.channel, 0, sizeof(after.channel)));
@@ -790,31 +789,31 @@ TEST_F(dma, poll_pollin_from_finish_until_reaped)
 	struct zcdev_dma_wait w;
 	__u64 id, t0, took;
 
-	if (!zc_knobs_present || zc_channel_is_zcdma(self->fd) != 1)
+	if (!zt_knobs_present || zt_channel_is_zcdma(self->fd) != 1)
 		SKIP(return, "needs zcdma's latency_us");
-	ASSERT_EQ(0, zc_knob_set(ZC_LATENCY_US, 300 * 1000));
-	t0 = zc_now_ns();
-	ASSERT_EQ(0, zc_dma_submit1(self->fd, zc_region_ep(&self->a, 0),
-				    zc_region_ep(&self->b, 0), 4096, 0, &id));
+	ASSERT_EQ(0, zt_knob_set(ZT_LATENCY_US, 300 * 1000));
+	t0 = zt_now_ns();
+	ASSERT_EQ(0, zt_dma_submit1(self->fd, zt_region_ep(&self->a, 0),
+				    zt_region_ep(&self->b, 0), 4096, 0, &id));
 	EXPECT_EQ(0, poll(&p, 1, 0)) TH_LOG("POLLIN while running");
 	EXPECT_EQ(0, p.revents);
 	EXPECT_EQ(1, poll(&p, 1, 10 * 1000));
-	took = zc_now_ns() - t0;
+	took = zt_now_ns() - t0;
 	EXPECT_EQ(POLLIN, p.revents & (POLLIN | POLLERR | POLLHUP));
 	EXPECT_LE(250 * NSEC_PER_MSEC, (long long)took)
 		TH_LOG("POLLIN after %llu ns, before the 300 ms latency",
 		       (unsigned long long)took);
-	zc_knobs_restore();
+	zt_knobs_restore();
 	/* Not reaped: still readable. */
 	p.revents = 0;
 	EXPECT_EQ(1, poll(&p, 1, 0));
-	/* Finished, so a 0 timeout reaps it rather than saying EAGAIN. */
-	ASSERT_EQ(0, zc_dma_wait(self->fd, id, 0, 0, &w));
-	EXPECT_EQ(ZC_DONE, w.status);
+	/* Finished, so a poll (deadline 0) reaps it rather than EAGAIN. */
+	ASSERT_EQ(0, zt_dma_wait(self->fd, id, 0, 0, &w));
+	EXPECT_EQ(ZT_DONE, w.status);
 	p.revents = 0;
 	EXPECT_EQ(0, poll(&p, 1, 0)) TH_LOG("POLLIN after the reap");
-	zc_region_expect_copy(&self->b, 0, &self->a, 0, 4096);
-	ZC_EXPECT_REGION(&self->b);
+	zt_region_expect_copy(&self->b, 0, &self->a, 0, 4096);
+	ZT_EXPECT_REGION(&self->b);
 }
 
 /* One finished and one running: POLLIN, and WAIT_ANY picks the finished. */
@@ -824,24 +823,24 @@ TEST_F(dma, wait_any_reaps_finished_while_others_run)
 	struct zcdev_dma_wait w;
 	__u64 fast, slow;
 
-	if (!zc_knobs_present || zc_channel_is_zcdma(self->fd) != 1)
+	if (!zt_knobs_present || zt_channel_is_zcdma(self->fd) != 1)
 		SKIP(return, "needs zcdma's latency_us");
-	ASSERT_EQ(0, zc_dma_submit1(self->fd, zc_region_ep(&self->a, 0),
-				    zc_region_ep(&self->b, 0), 100, 1, &fast));
+	ASSERT_EQ(0, zt_dma_submit1(self->fd, zt_region_ep(&self->a, 0),
+				    zt_region_ep(&self->b, 0), 100, 1, &fast));
 	ASSERT_EQ(1, poll(&p, 1, 10 * 1000));
-	ASSERT_EQ(0, zc_knob_set(ZC_LATENCY_US, 500 * 1000));
-	ASSERT_EQ(0, zc_dma_submit1(self->fd, zc_region_ep(&self->a, 100),
-				    zc_region_ep(&self->b, 100), 100, 2,
+	ASSERT_EQ(0, zt_knob_set(ZT_LATENCY_US, 500 * 1000));
+	ASSERT_EQ(0, zt_dma_submit1(self->fd, zt_region_ep(&self->a, 100),
+				    zt_region_ep(&self->b, 100), 100, 2,
 				    &slow));
-	ASSERT_EQ(0, zc_dma_wait(self->fd, 0, ZCDEV_DMA_WAIT_ANY, 0, &w));
+	ASSERT_EQ(0, zt_dma_wait(self->fd, 0, ZCDEV_DMA_WAIT_ANY, 0, &w));
 	EXPECT_EQ(fast, w.id);
 	EXPECT_EQ(1ULL, w.user_data);
-	EXPECT_EQ(-EAGAIN, zc_dma_wait(self->fd, 0, ZCDEV_DMA_WAIT_ANY, 0,
+	EXPECT_EQ(-EAGAIN, zt_dma_wait(self->fd, 0, ZCDEV_DMA_WAIT_ANY, 0,
 				       NULL));
-	zc_knobs_restore();
-	ZC_EXPECT_DONE(self->fd, slow, 100);
-	zc_region_expect_copy(&self->b, 0, &self->a, 0, 200);
-	ZC_EXPECT_REGION(&self->b);
+	zt_knobs_restore();
+	ZT_EXPECT_DONE(self->fd, slow, 100);
+	zt_region_expect_copy(&self->b, 0, &self->a, 0, 200);
+	ZT_EXPECT_REGION(&self->b);
 }
 
 TEST_HARNESS_MAIN

@@ -4,6 +4,9 @@
  * STATS can refuse, with the errno the header promises. A refused submit
  * must have no effect: no transfer to reap, nothing in flight, no pinned
  * user pages left charged to VmLck, and not one byte written anywhere.
+ * The rules these ioctls share with every other (size, flags, reserved
+ * fields, the segment descriptor's size, an unwritable argument) are
+ * ioctl_rules.c's.
  */
 #include <stddef.h>
 
@@ -15,34 +18,28 @@ FIXTURE(err) {
 	int fd;
 	struct zcdev_info info;
 	size_t page;
-	struct zc_region coh, pg, usr;
+	struct zt_region coh, pg, usr;
 };
 
 FIXTURE_SETUP(err)
 {
-	self->fd = -1;
-	zc_knobs_restore();
-	ZC_SETUP_OPEN(&self->fd, &self->info);
-	ZC_SETUP_NEED_DMA(&self->info);
-	ZC_SETUP_NEED_KIND(&self->info, ZCDEV_BUF_COHERENT);
-	ZC_SETUP_NEED_KIND(&self->info, ZCDEV_BUF_PAGES);
-	self->page = self->info.page_size;
-	ASSERT_EQ(0, zc_region_init(self->fd, &self->coh, ZCDEV_BUF_COHERENT,
+	ZT_SETUP_DMA_FILE(self);
+	ASSERT_EQ(0, zt_region_init(self->fd, &self->coh, ZCDEV_BUF_COHERENT,
 				    BUF_LEN, "coherent"));
-	ASSERT_EQ(0, zc_region_init(self->fd, &self->pg, ZCDEV_BUF_PAGES,
+	ASSERT_EQ(0, zt_region_init(self->fd, &self->pg, ZCDEV_BUF_PAGES,
 				    BUF_LEN, "pages"));
-	ASSERT_EQ(0, zc_region_init(self->fd, &self->usr, ZC_KIND_USER,
+	ASSERT_EQ(0, zt_region_init(self->fd, &self->usr, ZT_KIND_USER,
 				    BUF_LEN, "user"));
-	zc_region_fill(&self->coh, 0x5eed1001);
-	zc_region_fill(&self->pg, 0x5eed1002);
-	zc_region_fill(&self->usr, 0x5eed1003);
+	zt_region_fill(&self->coh, 0x5eed1001);
+	zt_region_fill(&self->pg, 0x5eed1002);
+	zt_region_fill(&self->usr, 0x5eed1003);
 }
 
 FIXTURE_TEARDOWN(err)
 {
-	zc_region_fini(&self->usr);
-	zc_region_fini(&self->pg);
-	zc_region_fini(&self->coh);
+	zt_region_fini(&self->usr);
+	zt_region_fini(&self->pg);
+	zt_region_fini(&self->coh);
 	if (self->fd >= 0)
 		close(self->fd);
 }
@@ -53,21 +50,21 @@ static void expect_refused(struct __test_metadata *_metadata,
 			   const struct zcdev_dma_seg_desc *segs, __u32 nr,
 			   int err)
 {
-	__u64 in_flight = zc_dma_in_flight(self->fd);
-	long vmlck = zc_vmlck_kb();
+	__u64 in_flight = zt_dma_in_flight(self->fd);
+	long vmlck = zt_vmlck_kb();
 	int ret;
 
-	ret = zc_dma_submit(self->fd, segs, nr, 0, NULL);
+	ret = zt_dma_submit(self->fd, segs, nr, 0, NULL);
 	EXPECT_EQ(-err, ret) TH_LOG("got %s, want %s", strerror(-ret),
 				    strerror(err));
 	/* Nothing to reap, nothing in flight, nothing left pinned. */
-	EXPECT_EQ(-ENOENT, zc_dma_wait(self->fd, 0, ZCDEV_DMA_WAIT_ANY, 0,
+	EXPECT_EQ(-ENOENT, zt_dma_wait(self->fd, 0, ZCDEV_DMA_WAIT_ANY, 0,
 				       NULL));
-	EXPECT_EQ(in_flight, zc_dma_in_flight(self->fd));
-	EXPECT_EQ(vmlck, zc_vmlck_kb());
-	ZC_EXPECT_REGION(&self->coh);
-	ZC_EXPECT_REGION(&self->pg);
-	ZC_EXPECT_REGION(&self->usr);
+	EXPECT_EQ(in_flight, zt_dma_in_flight(self->fd));
+	EXPECT_EQ(vmlck, zt_vmlck_kb());
+	ZT_EXPECT_REGION(&self->coh);
+	ZT_EXPECT_REGION(&self->pg);
+	ZT_EXPECT_REGION(&self->usr);
 }
 
 static void refuse1(struct __test_metadata *_metadata,
@@ -87,47 +84,47 @@ static void accept1(struct __test_metadata *_metadata,
 	__u64 id;
 	int ret;
 
-	ret = zc_dma_submit1(self->fd, src, dst, len, 0, &id);
+	ret = zt_dma_submit1(self->fd, src, dst, len, 0, &id);
 	ASSERT_EQ(0, ret) TH_LOG("control submit: %s", strerror(-ret));
-	ZC_EXPECT_DONE(self->fd, id, len);
+	ZT_EXPECT_DONE(self->fd, id, len);
 }
 
-#define COH(off)	zc_region_ep(&self->coh, (off))
-#define PG(off)		zc_region_ep(&self->pg, (off))
-#define USR(off)	zc_region_ep(&self->usr, (off))
+#define COH(off)	zt_region_ep(&self->coh, (off))
+#define PG(off)		zt_region_ep(&self->pg, (off))
+#define USR(off)	zt_region_ep(&self->usr, (off))
 
 /* ---- handles ---- */
 
 TEST_F(err, unknown_src_handle_is_enoent)
 {
-	refuse1(_metadata, self, zc_ep_buf(9999, 0), PG(0), 10, ENOENT);
+	refuse1(_metadata, self, zt_ep_buf(9999, 0), PG(0), 10, ENOENT);
 }
 
 TEST_F(err, unknown_dst_handle_is_enoent)
 {
-	refuse1(_metadata, self, PG(0), zc_ep_buf(9999, 0), 10, ENOENT);
+	refuse1(_metadata, self, PG(0), zt_ep_buf(9999, 0), 10, ENOENT);
 }
 
 TEST_F(err, handle_zero_is_enoent)
 {
-	refuse1(_metadata, self, zc_ep_buf(0, 0), PG(0), 10, ENOENT);
-	refuse1(_metadata, self, PG(0), zc_ep_buf(0, 0), 10, ENOENT);
+	refuse1(_metadata, self, zt_ep_buf(0, 0), PG(0), 10, ENOENT);
+	refuse1(_metadata, self, PG(0), zt_ep_buf(0, 0), 10, ENOENT);
 }
 
 TEST_F(err, freed_handle_is_enoent)
 {
 	struct zcdev_alloc a;
 
-	ASSERT_EQ(0, zc_alloc(self->fd, ZCDEV_BUF_PAGES, BUF_LEN, &a));
-	ASSERT_EQ(0, zc_free(self->fd, a.handle));
-	refuse1(_metadata, self, zc_ep_buf(a.handle, 0), PG(0), 10, ENOENT);
-	refuse1(_metadata, self, PG(0), zc_ep_buf(a.handle, 0), 10, ENOENT);
+	ASSERT_EQ(0, zt_alloc(self->fd, ZCDEV_BUF_PAGES, BUF_LEN, &a));
+	ASSERT_EQ(0, zt_free(self->fd, a.handle));
+	refuse1(_metadata, self, zt_ep_buf(a.handle, 0), PG(0), 10, ENOENT);
+	refuse1(_metadata, self, PG(0), zt_ep_buf(a.handle, 0), 10, ENOENT);
 }
 
 /* A user source is pinned before the bad handle is found: and unpinned. */
 TEST_F(err, bad_handle_after_pinned_user_source_releases_it)
 {
-	refuse1(_metadata, self, USR(0), zc_ep_buf(9999, 0), BUF_LEN, ENOENT);
+	refuse1(_metadata, self, USR(0), zt_ep_buf(9999, 0), BUF_LEN, ENOENT);
 }
 
 /* ---- buffer ranges ---- */
@@ -139,8 +136,8 @@ TEST_F(err, src_range_past_buffer_end_is_einval)
 	refuse1(_metadata, self, PG(BUF_LEN), COH(0), 1, EINVAL);
 	refuse1(_metadata, self, COH(0), PG(0), BUF_LEN + 1, EINVAL);
 	accept1(_metadata, self, PG(BUF_LEN - 10), COH(0), 10);
-	zc_region_expect_copy(&self->coh, 0, &self->pg, BUF_LEN - 10, 10);
-	ZC_EXPECT_REGION(&self->coh);
+	zt_region_expect_copy(&self->coh, 0, &self->pg, BUF_LEN - 10, 10);
+	ZT_EXPECT_REGION(&self->coh);
 }
 
 TEST_F(err, dst_range_past_buffer_end_is_einval)
@@ -149,44 +146,44 @@ TEST_F(err, dst_range_past_buffer_end_is_einval)
 	refuse1(_metadata, self, PG(0), COH(BUF_LEN - 10), 11, EINVAL);
 	refuse1(_metadata, self, COH(0), PG(BUF_LEN), 1, EINVAL);
 	accept1(_metadata, self, COH(0), PG(BUF_LEN - 10), 10);
-	zc_region_expect_copy(&self->pg, BUF_LEN - 10, &self->coh, 0, 10);
-	ZC_EXPECT_REGION(&self->pg);
+	zt_region_expect_copy(&self->pg, BUF_LEN - 10, &self->coh, 0, 10);
+	ZT_EXPECT_REGION(&self->pg);
 }
 
 TEST_F(err, buffer_offset_plus_len_overflow_is_einval)
 {
-	refuse1(_metadata, self, zc_ep_buf(self->pg.handle, ~0ULL - 5),
+	refuse1(_metadata, self, zt_ep_buf(self->pg.handle, ~0ULL - 5),
 		COH(0), 10, EINVAL);
 	refuse1(_metadata, self, COH(0),
-		zc_ep_buf(self->pg.handle, ~0ULL - 5), 10, EINVAL);
-	refuse1(_metadata, self, zc_ep_buf(self->coh.handle, ~0ULL),
+		zt_ep_buf(self->pg.handle, ~0ULL - 5), 10, EINVAL);
+	refuse1(_metadata, self, zt_ep_buf(self->coh.handle, ~0ULL),
 		PG(0), 1, EINVAL);
-	refuse1(_metadata, self, PG(0), zc_ep_buf(self->coh.handle, 1ULL << 63),
+	refuse1(_metadata, self, PG(0), zt_ep_buf(self->coh.handle, 1ULL << 63),
 		1ULL << 63, EINVAL);
 }
 
 /* ---- overlap ---- */
 
 static void same_buffer_overlaps(struct __test_metadata *_metadata,
-				 FIXTURE_DATA(err) *self, struct zc_region *r)
+				 FIXTURE_DATA(err) *self, struct zt_region *r)
 {
 	size_t p = self->page;
 
 	/* identical, forward, backward, one byte at either edge */
-	refuse1(_metadata, self, zc_region_ep(r, 0), zc_region_ep(r, 0), p,
+	refuse1(_metadata, self, zt_region_ep(r, 0), zt_region_ep(r, 0), p,
 		EINVAL);
-	refuse1(_metadata, self, zc_region_ep(r, 0), zc_region_ep(r, 100),
+	refuse1(_metadata, self, zt_region_ep(r, 0), zt_region_ep(r, 100),
 		2 * p, EINVAL);
-	refuse1(_metadata, self, zc_region_ep(r, 100), zc_region_ep(r, 0),
+	refuse1(_metadata, self, zt_region_ep(r, 100), zt_region_ep(r, 0),
 		2 * p, EINVAL);
-	refuse1(_metadata, self, zc_region_ep(r, 0), zc_region_ep(r, p - 1),
+	refuse1(_metadata, self, zt_region_ep(r, 0), zt_region_ep(r, p - 1),
 		p, EINVAL);
-	refuse1(_metadata, self, zc_region_ep(r, p - 1), zc_region_ep(r, 0),
+	refuse1(_metadata, self, zt_region_ep(r, p - 1), zt_region_ep(r, 0),
 		p, EINVAL);
 	/* Touching is not overlapping. */
-	accept1(_metadata, self, zc_region_ep(r, 0), zc_region_ep(r, p), p);
-	zc_region_expect_copy(r, p, r, 0, p);
-	ZC_EXPECT_REGION(r);
+	accept1(_metadata, self, zt_region_ep(r, 0), zt_region_ep(r, p), p);
+	zt_region_expect_copy(r, p, r, 0, p);
+	ZT_EXPECT_REGION(r);
 }
 
 TEST_F(err, overlap_in_same_coherent_buffer_is_einval)
@@ -205,33 +202,33 @@ TEST_F(err, overlap_through_pages_mapping_is_einval)
 	unsigned char *m = self->pg.mem;
 	size_t p = self->page;
 
-	refuse1(_metadata, self, PG(0), zc_ep_user(m + 100), 200, EINVAL);
-	refuse1(_metadata, self, zc_ep_user(m), PG(150), 200, EINVAL);
-	refuse1(_metadata, self, PG(p - 100), zc_ep_user(m + p + 50), 200,
+	refuse1(_metadata, self, PG(0), zt_ep_user(m + 100), 200, EINVAL);
+	refuse1(_metadata, self, zt_ep_user(m), PG(150), 200, EINVAL);
+	refuse1(_metadata, self, PG(p - 100), zt_ep_user(m + p + 50), 200,
 		EINVAL);
-	refuse1(_metadata, self, zc_ep_user(m + 3 * p), PG(2 * p + 1), p,
+	refuse1(_metadata, self, zt_ep_user(m + 3 * p), PG(2 * p + 1), p,
 		EINVAL);
 	/* Both sides through the mapping. */
-	refuse1(_metadata, self, zc_ep_user(m), zc_ep_user(m + 10), 100,
+	refuse1(_metadata, self, zt_ep_user(m), zt_ep_user(m + 10), 100,
 		EINVAL);
 	/* Same pages, different bytes: fine. */
-	accept1(_metadata, self, PG(0), zc_ep_user(m + 100), 100);
-	zc_region_expect_copy(&self->pg, 100, &self->pg, 0, 100);
-	ZC_EXPECT_REGION(&self->pg);
+	accept1(_metadata, self, PG(0), zt_ep_user(m + 100), 100);
+	zt_region_expect_copy(&self->pg, 100, &self->pg, 0, 100);
+	ZT_EXPECT_REGION(&self->pg);
 }
 
 TEST_F(err, overlap_of_user_ranges_is_einval)
 {
 	unsigned char *m = self->usr.mem;
 
-	refuse1(_metadata, self, zc_ep_user(m), zc_ep_user(m + 10), 100,
+	refuse1(_metadata, self, zt_ep_user(m), zt_ep_user(m + 10), 100,
 		EINVAL);
-	refuse1(_metadata, self, zc_ep_user(m + 10), zc_ep_user(m), 100,
+	refuse1(_metadata, self, zt_ep_user(m + 10), zt_ep_user(m), 100,
 		EINVAL);
-	refuse1(_metadata, self, zc_ep_user(m), zc_ep_user(m), 1, EINVAL);
-	accept1(_metadata, self, zc_ep_user(m), zc_ep_user(m + 100), 100);
-	zc_region_expect_copy(&self->usr, 100, &self->usr, 0, 100);
-	ZC_EXPECT_REGION(&self->usr);
+	refuse1(_metadata, self, zt_ep_user(m), zt_ep_user(m), 1, EINVAL);
+	accept1(_metadata, self, zt_ep_user(m), zt_ep_user(m + 100), 100);
+	zt_region_expect_copy(&self->usr, 100, &self->usr, 0, 100);
+	ZT_EXPECT_REGION(&self->usr);
 }
 
 /* Two virtual addresses, one page: the overlap is in memory, not in VA. */
@@ -249,12 +246,12 @@ TEST_F(err, overlap_of_aliased_user_mappings_is_einval)
 	ASSERT_NE(MAP_FAILED, m1);
 	ASSERT_NE(MAP_FAILED, m2);
 	ASSERT_NE(m1, m2);
-	zc_rfill(m1, 2 * self->page, 0x5eed1005);
-	refuse1(_metadata, self, zc_ep_user(m1), zc_ep_user(m2 + 50), 100,
+	zt_rfill(m1, 2 * self->page, 0x5eed1005);
+	refuse1(_metadata, self, zt_ep_user(m1), zt_ep_user(m2 + 50), 100,
 		EINVAL);
-	refuse1(_metadata, self, zc_ep_user(m2 + self->page - 10),
-		zc_ep_user(m1 + self->page), 20, EINVAL);
-	accept1(_metadata, self, zc_ep_user(m1), zc_ep_user(m2 + 100), 100);
+	refuse1(_metadata, self, zt_ep_user(m2 + self->page - 10),
+		zt_ep_user(m1 + self->page), 20, EINVAL);
+	accept1(_metadata, self, zt_ep_user(m1), zt_ep_user(m2 + 100), 100);
 	EXPECT_EQ(0, memcmp(m1, m1 + 100, 100));
 	munmap(m2, 2 * self->page);
 	munmap(m1, 2 * self->page);
@@ -280,7 +277,7 @@ TEST_F(err, bad_segment_after_good_ones_refuses_all)
 
 	expect_refused(_metadata, self, segs, 3, EINVAL);
 	segs[2].len = 1;
-	segs[2].dst = zc_ep_buf(9999, 0);
+	segs[2].dst = zt_ep_buf(9999, 0);
 	expect_refused(_metadata, self, segs, 3, ENOENT);
 }
 
@@ -332,41 +329,6 @@ TEST_F(err, user_endpoint_with_handle_is_einval)
 	refuse1(_metadata, self, COH(0), ep, 10, EINVAL);
 }
 
-/* ---- submit fields ---- */
-
-static int submit_raw(FIXTURE_DATA(err) *self, __u32 flags, __u32 reserved)
-{
-	struct zcdev_dma_seg_desc seg = { .src = COH(0), .dst = PG(0),
-					  .len = 10 };
-	struct zcdev_dma_submit s = {
-		.size = sizeof(s),
-		.flags = flags,
-		.nr_segs = 1,
-		.reserved = reserved,
-		.segs_ptr = (__u64)(uintptr_t)&seg,
-	};
-
-	return zc_ioctl(self->fd, ZCDEV_IOC_DMA_SUBMIT, &s);
-}
-
-TEST_F(err, unknown_submit_flags_are_einval)
-{
-	EXPECT_EQ(-EINVAL, submit_raw(self, 1, 0));
-	EXPECT_EQ(-EINVAL, submit_raw(self, 0x80000000U, 0));
-	EXPECT_EQ(-ENOENT, zc_dma_wait(self->fd, 0, ZCDEV_DMA_WAIT_ANY, 0,
-				       NULL));
-	ZC_EXPECT_REGION(&self->pg);
-}
-
-TEST_F(err, nonzero_submit_reserved_is_einval)
-{
-	EXPECT_EQ(-EINVAL, submit_raw(self, 0, 1));
-	EXPECT_EQ(-EINVAL, submit_raw(self, 0, ~0U));
-	EXPECT_EQ(-ENOENT, zc_dma_wait(self->fd, 0, ZCDEV_DMA_WAIT_ANY, 0,
-				       NULL));
-	ZC_EXPECT_REGION(&self->pg);
-}
-
 TEST_F(err, bad_segs_ptr_is_efault)
 {
 	void *hole = mmap(NULL, self->page, PROT_NONE,
@@ -399,10 +361,10 @@ TEST_F(err, readonly_user_dst_is_efault)
 				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	ASSERT_NE(MAP_FAILED, ro);
-	refuse1(_metadata, self, COH(0), zc_ep_user(ro), 100, EFAULT);
-	refuse1(_metadata, self, PG(0), zc_ep_user(ro + 10), 3 * self->page,
+	refuse1(_metadata, self, COH(0), zt_ep_user(ro), 100, EFAULT);
+	refuse1(_metadata, self, PG(0), zt_ep_user(ro + 10), 3 * self->page,
 		EFAULT);
-	EXPECT_EQ(-1, zc_first_nonzero(ro, 4 * self->page));
+	EXPECT_EQ(-1, zt_first_nonzero(ro, 4 * self->page));
 	munmap(ro, 4 * self->page);
 }
 
@@ -417,11 +379,11 @@ TEST_F(err, readonly_user_src_is_accepted)
 	ro = mmap(NULL, 4 * self->page, PROT_READ | PROT_WRITE, MAP_SHARED,
 		  mfd, 0);
 	ASSERT_NE(MAP_FAILED, ro);
-	zc_rfill(ro, 4 * self->page, 0x5eed1006);
+	zt_rfill(ro, 4 * self->page, 0x5eed1006);
 	ASSERT_EQ(0, mprotect(ro, 4 * self->page, PROT_READ));
-	accept1(_metadata, self, zc_ep_user(ro + 1), PG(3), 3 * self->page);
+	accept1(_metadata, self, zt_ep_user(ro + 1), PG(3), 3 * self->page);
 	memcpy(self->pg.shadow + 3, ro + 1, 3 * self->page);
-	ZC_EXPECT_REGION(&self->pg);
+	ZT_EXPECT_REGION(&self->pg);
 	munmap(ro, 4 * self->page);
 	close(mfd);
 }
@@ -433,10 +395,10 @@ TEST_F(err, unmapped_user_memory_is_efault)
 
 	ASSERT_NE(MAP_FAILED, hole);
 	ASSERT_EQ(0, munmap(hole, 2 * self->page));
-	refuse1(_metadata, self, zc_ep_user(hole), PG(0), 100, EFAULT);
-	refuse1(_metadata, self, PG(0), zc_ep_user(hole + 5), 100, EFAULT);
-	refuse1(_metadata, self, zc_ep_user(NULL), PG(0), 100, EFAULT);
-	refuse1(_metadata, self, PG(0), zc_ep_user(NULL), 100, EFAULT);
+	refuse1(_metadata, self, zt_ep_user(hole), PG(0), 100, EFAULT);
+	refuse1(_metadata, self, PG(0), zt_ep_user(hole + 5), 100, EFAULT);
+	refuse1(_metadata, self, zt_ep_user(NULL), PG(0), 100, EFAULT);
+	refuse1(_metadata, self, PG(0), zt_ep_user(NULL), 100, EFAULT);
 }
 
 TEST_F(err, prot_none_user_memory_is_efault)
@@ -445,8 +407,8 @@ TEST_F(err, prot_none_user_memory_is_efault)
 				   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	ASSERT_NE(MAP_FAILED, none);
-	refuse1(_metadata, self, zc_ep_user(none), PG(0), 100, EFAULT);
-	refuse1(_metadata, self, PG(0), zc_ep_user(none), 100, EFAULT);
+	refuse1(_metadata, self, zt_ep_user(none), PG(0), 100, EFAULT);
+	refuse1(_metadata, self, PG(0), zt_ep_user(none), 100, EFAULT);
 	munmap(none, 2 * self->page);
 }
 
@@ -460,8 +422,8 @@ TEST_F(err, user_range_running_into_hole_is_efault)
 	ASSERT_NE(MAP_FAILED, m);
 	memset(m, 0x5a, 3 * p);
 	ASSERT_EQ(0, munmap(m + 3 * p, p));
-	refuse1(_metadata, self, zc_ep_user(m + 100), PG(0), 3 * p, EFAULT);
-	refuse1(_metadata, self, COH(0), zc_ep_user(m + 100), 3 * p, EFAULT);
+	refuse1(_metadata, self, zt_ep_user(m + 100), PG(0), 3 * p, EFAULT);
+	refuse1(_metadata, self, COH(0), zt_ep_user(m + 100), 3 * p, EFAULT);
 	munmap(m, 3 * p);
 }
 
@@ -491,11 +453,11 @@ TEST_F(err, coherent_mapping_as_user_endpoint_is_efault)
 {
 	unsigned char *m = self->coh.mem;
 
-	refuse1(_metadata, self, zc_ep_user(m), PG(0), 100, EFAULT);
-	refuse1(_metadata, self, PG(0), zc_ep_user(m + 10), 100, EFAULT);
-	refuse1(_metadata, self, USR(0), zc_ep_user(m), 100, EFAULT);
+	refuse1(_metadata, self, zt_ep_user(m), PG(0), 100, EFAULT);
+	refuse1(_metadata, self, PG(0), zt_ep_user(m + 10), 100, EFAULT);
+	refuse1(_metadata, self, USR(0), zt_ep_user(m), 100, EFAULT);
 	/* Not an overlap question: its own buffer through its mapping. */
-	refuse1(_metadata, self, COH(0), zc_ep_user(m + self->page), 100,
+	refuse1(_metadata, self, COH(0), zt_ep_user(m + self->page), 100,
 		EFAULT);
 }
 
@@ -504,12 +466,12 @@ TEST_F(err, user_range_over_memlock_limit_is_enomem)
 {
 	struct rlimit rl = { 16 * KiB, 16 * KiB };
 
-	ASSERT_EQ(0, zc_drop_effective_cap(CAP_IPC_LOCK));
+	ASSERT_EQ(0, zt_drop_effective_cap(CAP_IPC_LOCK));
 	ASSERT_EQ(0, setrlimit(RLIMIT_MEMLOCK, &rl));
 	/* Three pages fit under 16 KiB... */
 	accept1(_metadata, self, USR(0), PG(0), 3 * self->page);
-	zc_region_expect_copy(&self->pg, 0, &self->usr, 0, 3 * self->page);
-	ZC_EXPECT_REGION(&self->pg);
+	zt_region_expect_copy(&self->pg, 0, &self->usr, 0, 3 * self->page);
+	ZT_EXPECT_REGION(&self->pg);
 	/* ...and sixteen do not, on either side. */
 	refuse1(_metadata, self, USR(0), PG(0), BUF_LEN, ENOMEM);
 	refuse1(_metadata, self, PG(0), USR(0), BUF_LEN, ENOMEM);
@@ -532,149 +494,44 @@ TEST_F(err, wait_unknown_id_is_enoent)
 {
 	__u64 id;
 
-	EXPECT_EQ(-ENOENT, zc_dma_wait(self->fd, 12345, 0, 0, NULL));
-	EXPECT_EQ(-ENOENT, zc_dma_wait(self->fd, 12345, 0, -1, NULL));
-	EXPECT_EQ(-ENOENT, zc_dma_wait(self->fd, 0, 0, NSEC_PER_SEC, NULL));
+	EXPECT_EQ(-ENOENT, zt_dma_wait(self->fd, 12345, 0, 0, NULL));
+	EXPECT_EQ(-ENOENT, zt_dma_wait(self->fd, 12345, 0,
+				       ZCDEV_DEADLINE_NEVER, NULL));
+	EXPECT_EQ(-ENOENT, zt_dma_wait(self->fd, 0, 0,
+				       zt_deadline_in(NSEC_PER_SEC), NULL));
 	/* Also with another transfer around. */
-	ASSERT_EQ(0, zc_dma_submit1(self->fd, COH(0), PG(0), 10, 0, &id));
-	EXPECT_EQ(-ENOENT, zc_dma_wait(self->fd, id + 1, 0, -1, NULL));
-	EXPECT_EQ(-ENOENT, zc_dma_wait(self->fd, ~0ULL, 0, -1, NULL));
-	ZC_EXPECT_DONE(self->fd, id, 10);
+	ASSERT_EQ(0, zt_dma_submit1(self->fd, COH(0), PG(0), 10, 0, &id));
+	EXPECT_EQ(-ENOENT, zt_dma_wait(self->fd, id + 1, 0,
+				       ZCDEV_DEADLINE_NEVER, NULL));
+	EXPECT_EQ(-ENOENT, zt_dma_wait(self->fd, ~0ULL, 0,
+				       ZCDEV_DEADLINE_NEVER, NULL));
+	ZT_EXPECT_DONE(self->fd, id, 10);
 }
 
 TEST_F(err, wait_any_with_no_transfer_is_enoent)
 {
-	EXPECT_EQ(-ENOENT, zc_dma_wait(self->fd, 0, ZCDEV_DMA_WAIT_ANY, 0,
+	EXPECT_EQ(-ENOENT, zt_dma_wait(self->fd, 0, ZCDEV_DMA_WAIT_ANY, 0,
 				       NULL));
-	EXPECT_EQ(-ENOENT, zc_dma_wait(self->fd, 0, ZCDEV_DMA_WAIT_ANY, -1,
-				       NULL));
-}
-
-TEST_F(err, unknown_wait_flags_are_einval)
-{
-	struct zcdev_dma_wait w;
-	__u64 id;
-
-	ASSERT_EQ(0, zc_dma_submit1(self->fd, COH(0), PG(0), 10, 0, &id));
-	EXPECT_EQ(-EINVAL, zc_dma_wait(self->fd, id, 0x4, -1, &w));
-	EXPECT_EQ(-EINVAL, zc_dma_wait(self->fd, id, 0x80000000U, -1, &w));
-	/* Still there to reap. */
-	ZC_EXPECT_DONE(self->fd, id, 10);
-}
-
-/*
- * A WAIT whose answer cannot be written back did not return the final
- * status, so the transfer must not be reaped (lost) by it.
- */
-TEST_F(err, wait_arg_not_writable_is_efault_and_keeps_transfer)
-{
-	struct zcdev_dma_wait *w;
-	struct pollfd p = { .fd = self->fd, .events = POLLIN };
-	__u64 id;
-
-	w = mmap(NULL, self->page, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, w);
-	ASSERT_EQ(0, zc_dma_submit1(self->fd, COH(0), PG(0), 10, 0, &id));
-	ASSERT_EQ(1, poll(&p, 1, 10 * 1000));
-	w->size = sizeof(*w);
-	w->id = id;
-	w->timeout_ns = ZC_HANG_NS;
-	ASSERT_EQ(0, mprotect(w, self->page, PROT_READ));
-	EXPECT_EQ(-EFAULT, zc_ioctl(self->fd, ZCDEV_IOC_DMA_WAIT, w));
-	ZC_EXPECT_DONE(self->fd, id, 10);
-	munmap(w, self->page);
-}
-
-/*
- * A SUBMIT whose id cannot be written back: EFAULT, and the transfer,
- * which runs anyway (module: "a caller who cannot learn its id reaps it
- * with ZCDEV_DMA_WAIT_ANY"), can be reaped.
- */
-TEST_F(err, submit_arg_not_writable_is_efault_and_reapable)
-{
-	struct zcdev_dma_seg_desc seg = { .src = COH(0), .dst = PG(0),
-					  .len = 10 };
-	struct zcdev_dma_submit *s;
-	struct zcdev_dma_wait w;
-	int ret;
-
-	s = mmap(NULL, self->page, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, s);
-	s->size = sizeof(*s);
-	s->nr_segs = 1;
-	s->segs_ptr = (__u64)(uintptr_t)&seg;
-	ASSERT_EQ(0, mprotect(s, self->page, PROT_READ));
-	EXPECT_EQ(-EFAULT, zc_ioctl(self->fd, ZCDEV_IOC_DMA_SUBMIT, s));
-	ret = zc_dma_wait(self->fd, 0, ZCDEV_DMA_WAIT_ANY, ZC_HANG_NS, &w);
-	if (ret == -ENOENT) {
-		/* Refused outright: then nothing may have been written. */
-		ZC_EXPECT_REGION(&self->pg);
-	} else {
-		EXPECT_EQ(0, ret);
-		EXPECT_EQ(ZC_DONE, w.status);
-	}
-	munmap(s, self->page);
+	EXPECT_EQ(-ENOENT, zt_dma_wait(self->fd, 0, ZCDEV_DMA_WAIT_ANY,
+				       ZCDEV_DEADLINE_NEVER, NULL));
 }
 
 TEST_F(err, cancel_unknown_id_is_enoent)
 {
 	__u64 id;
 
-	EXPECT_EQ(-ENOENT, zc_dma_cancel(self->fd, 12345, 0, NULL));
-	EXPECT_EQ(-ENOENT, zc_dma_cancel(self->fd, 0, 0, NULL));
-	ASSERT_EQ(0, zc_dma_submit1(self->fd, COH(0), PG(0), 10, 0, &id));
-	EXPECT_EQ(-ENOENT, zc_dma_cancel(self->fd, id + 1, 0, NULL));
-	ZC_EXPECT_DONE(self->fd, id, 10);
-}
-
-static int cancel_raw(int fd, __u64 id, __u32 flags, __u32 reserved)
-{
-	struct zcdev_dma_cancel c = {
-		.size = sizeof(c),
-		.flags = flags,
-		.id = id,
-		.reserved = reserved,
-	};
-
-	return zc_ioctl(fd, ZCDEV_IOC_DMA_CANCEL, &c);
-}
-
-TEST_F(err, unknown_cancel_flags_are_einval)
-{
-	__u64 id;
-
-	ASSERT_EQ(0, zc_dma_submit1(self->fd, COH(0), PG(0), 10, 0, &id));
-	EXPECT_EQ(-EINVAL, cancel_raw(self->fd, id, 0x2, 0));
-	EXPECT_EQ(-EINVAL, cancel_raw(self->fd, id, 0x80000001U, 0));
-	ZC_EXPECT_DONE(self->fd, id, 10);
-}
-
-TEST_F(err, nonzero_cancel_reserved_is_einval)
-{
-	__u64 id;
-
-	ASSERT_EQ(0, zc_dma_submit1(self->fd, COH(0), PG(0), 10, 0, &id));
-	EXPECT_EQ(-EINVAL, cancel_raw(self->fd, id, 0, 1));
-	EXPECT_EQ(-EINVAL, cancel_raw(self->fd, 0, ZCDEV_DMA_CANCEL_ALL, 1));
-	ZC_EXPECT_DONE(self->fd, id, 10);
-}
-
-TEST_F(err, nonzero_stats_flags_are_einval)
-{
-	struct zcdev_dma_stats st = { .size = sizeof(st), .flags = 1 };
-
-	EXPECT_EQ(-EINVAL, zc_ioctl(self->fd, ZCDEV_IOC_DMA_STATS, &st));
-	st.flags = 0x80000000U;
-	EXPECT_EQ(-EINVAL, zc_ioctl(self->fd, ZCDEV_IOC_DMA_STATS, &st));
+	EXPECT_EQ(-ENOENT, zt_dma_cancel(self->fd, 12345, 0, NULL));
+	EXPECT_EQ(-ENOENT, zt_dma_cancel(self->fd, 0, 0, NULL));
+	ASSERT_EQ(0, zt_dma_submit1(self->fd, COH(0), PG(0), 10, 0, &id));
+	EXPECT_EQ(-ENOENT, zt_dma_cancel(self->fd, id + 1, 0, NULL));
+	ZT_EXPECT_DONE(self->fd, id, 10);
 }
 
 /* ---- queue depth ---- */
 
 static int queue_depth(unsigned long *depth)
 {
-	return zc_read_ulong("/sys/module/zcdev/parameters/dma_queue_depth",
+	return zt_read_ulong("/sys/module/zcdev/parameters/dma_queue_depth",
 			     depth);
 }
 
@@ -689,19 +546,19 @@ TEST_F(err, unreaped_transfers_over_queue_depth_are_ebusy)
 	if (depth > 4096)
 		SKIP(return, "dma_queue_depth %lu is too deep to fill", depth);
 	for (i = 0; i < depth; i++)
-		ASSERT_EQ(0, zc_dma_submit1(self->fd, COH(i % BUF_LEN),
+		ASSERT_EQ(0, zt_dma_submit1(self->fd, COH(i % BUF_LEN),
 					    PG(i % BUF_LEN), 1, i, NULL))
 			TH_LOG("transfer %lu of %lu", i, depth);
 	/* All of them finished (WAIT_ANY returns at once), none reaped. */
-	ASSERT_EQ(0, zc_dma_wait(self->fd, 0, ZCDEV_DMA_WAIT_ANY, ZC_HANG_NS,
-				 &w));
-	ASSERT_EQ(0, zc_dma_submit1(self->fd, COH(0), PG(0), 1, 0, &id));
+	ASSERT_EQ(0, zt_dma_wait(self->fd, 0, ZCDEV_DMA_WAIT_ANY,
+				 zt_deadline_in(ZT_HANG_NS), &w));
+	ASSERT_EQ(0, zt_dma_submit1(self->fd, COH(0), PG(0), 1, 0, &id));
 	/* Now depth unreaped again: one more is refused... */
-	EXPECT_EQ(-EBUSY, zc_dma_submit1(self->fd, COH(0), PG(0), 1, 0, NULL));
-	EXPECT_EQ(-EBUSY, zc_dma_submit1(self->fd, USR(0), PG(0), 1, 0, NULL));
+	EXPECT_EQ(-EBUSY, zt_dma_submit1(self->fd, COH(0), PG(0), 1, 0, NULL));
+	EXPECT_EQ(-EBUSY, zt_dma_submit1(self->fd, USR(0), PG(0), 1, 0, NULL));
 	/* ...until one is reaped. */
-	ZC_EXPECT_DONE(self->fd, id, 1);
-	EXPECT_EQ(0, zc_dma_submit1(self->fd, COH(0), PG(0), 1, 0, NULL));
+	ZT_EXPECT_DONE(self->fd, id, 1);
+	EXPECT_EQ(0, zt_dma_submit1(self->fd, COH(0), PG(0), 1, 0, NULL));
 }
 
 /* The limit is per file: another file is not refused. */
@@ -717,241 +574,17 @@ TEST_F(err, queue_depth_is_per_file)
 	if (depth > 4096)
 		SKIP(return, "dma_queue_depth %lu is too deep to fill", depth);
 	for (i = 0; i < depth; i++)
-		ASSERT_EQ(0, zc_dma_submit1(self->fd, COH(0), PG(0), 1, i,
+		ASSERT_EQ(0, zt_dma_submit1(self->fd, COH(0), PG(0), 1, i,
 					    NULL));
-	EXPECT_EQ(-EBUSY, zc_dma_submit1(self->fd, COH(0), PG(0), 1, 0, NULL));
-	fd2 = zc_open();
+	EXPECT_EQ(-EBUSY, zt_dma_submit1(self->fd, COH(0), PG(0), 1, 0, NULL));
+	fd2 = zt_open();
 	ASSERT_LE(0, fd2);
-	ASSERT_EQ(0, zc_alloc(fd2, ZCDEV_BUF_PAGES, self->page, &a));
-	ASSERT_EQ(0, zc_alloc(fd2, ZCDEV_BUF_PAGES, self->page, &b));
-	ASSERT_EQ(0, zc_dma_submit1(fd2, zc_ep_buf(a.handle, 0),
-				    zc_ep_buf(b.handle, 0), 10, 0, &id));
-	ZC_EXPECT_DONE(fd2, id, 10);
+	ASSERT_EQ(0, zt_alloc(fd2, ZCDEV_BUF_PAGES, self->page, &a));
+	ASSERT_EQ(0, zt_alloc(fd2, ZCDEV_BUF_PAGES, self->page, &b));
+	ASSERT_EQ(0, zt_dma_submit1(fd2, zt_ep_buf(a.handle, 0),
+				    zt_ep_buf(b.handle, 0), 10, 0, &id));
+	ZT_EXPECT_DONE(fd2, id, 10);
 	close(fd2);
-}
-
-/* ---- argument size rules, once per DMA ioctl ---- */
-
-enum dma_op { OP_SUBMIT, OP_WAIT, OP_CANCEL, OP_STATS };
-
-FIXTURE(argsz) {
-	int fd;
-	struct zcdev_info info;
-	size_t page;
-	struct zc_region a, b;
-	__u64 id;			/* a transfer for WAIT and CANCEL */
-	struct zcdev_dma_seg_desc seg;
-	unsigned char *arg;		/* two pages */
-};
-
-FIXTURE_VARIANT(argsz) {
-	enum dma_op op;
-	unsigned long cmd;
-	__u32 ver0;
-	__u32 cur;
-};
-
-FIXTURE_VARIANT_ADD(argsz, submit) {
-	.op = OP_SUBMIT,
-	.cmd = ZCDEV_IOC_DMA_SUBMIT,
-	.ver0 = ZCDEV_DMA_SUBMIT_SIZE_VER0,
-	.cur = sizeof(struct zcdev_dma_submit),
-};
-
-FIXTURE_VARIANT_ADD(argsz, wait) {
-	.op = OP_WAIT,
-	.cmd = ZCDEV_IOC_DMA_WAIT,
-	.ver0 = ZCDEV_DMA_WAIT_SIZE_VER0,
-	.cur = sizeof(struct zcdev_dma_wait),
-};
-
-FIXTURE_VARIANT_ADD(argsz, cancel) {
-	.op = OP_CANCEL,
-	.cmd = ZCDEV_IOC_DMA_CANCEL,
-	.ver0 = ZCDEV_DMA_CANCEL_SIZE_VER0,
-	.cur = sizeof(struct zcdev_dma_cancel),
-};
-
-FIXTURE_VARIANT_ADD(argsz, stats) {
-	.op = OP_STATS,
-	.cmd = ZCDEV_IOC_DMA_STATS,
-	.ver0 = ZCDEV_DMA_STATS_SIZE_VER0,
-	.cur = sizeof(struct zcdev_dma_stats),
-};
-
-FIXTURE_SETUP(argsz)
-{
-	self->fd = -1;
-	self->arg = MAP_FAILED;
-	zc_knobs_restore();
-	ZC_SETUP_OPEN(&self->fd, &self->info);
-	ZC_SETUP_NEED_DMA(&self->info);
-	ZC_SETUP_NEED_KIND(&self->info, ZCDEV_BUF_PAGES);
-	self->page = self->info.page_size;
-	ASSERT_EQ(0, zc_region_init(self->fd, &self->a, ZCDEV_BUF_PAGES,
-				    self->page, "a"));
-	ASSERT_EQ(0, zc_region_init(self->fd, &self->b, ZCDEV_BUF_PAGES,
-				    self->page, "b"));
-	zc_region_fill(&self->a, 0x5eed1101);
-	zc_region_fill(&self->b, 0x5eed1102);
-	self->seg.src = zc_region_ep(&self->a, 0);
-	self->seg.dst = zc_region_ep(&self->b, 0);
-	self->seg.len = 100;
-	if (variant->op == OP_WAIT || variant->op == OP_CANCEL) {
-		struct pollfd p = { .fd = self->fd, .events = POLLIN };
-
-		ASSERT_EQ(0, zc_dma_submit(self->fd, &self->seg, 1, 0,
-					   &self->id));
-		/* Finished before the test: a CANCEL then cancels nothing. */
-		ASSERT_EQ(1, poll(&p, 1, 10 * 1000));
-		zc_region_expect_copy(&self->b, 0, &self->a, 0, 100);
-	}
-	self->arg = mmap(NULL, 2 * self->page, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, self->arg);
-}
-
-FIXTURE_TEARDOWN(argsz)
-{
-	if (self->arg != MAP_FAILED)
-		munmap(self->arg, 2 * self->page);
-	zc_region_fini(&self->b);
-	zc_region_fini(&self->a);
-	if (self->fd >= 0)
-		close(self->fd);
-}
-
-/* A valid argument for the variant at self->arg, size field @size. */
-static void argsz_prepare(FIXTURE_DATA(argsz) *self,
-			  const FIXTURE_VARIANT(argsz) *v, __u32 size)
-{
-	memset(self->arg, 0, 2 * self->page);
-	switch (v->op) {
-	case OP_SUBMIT: {
-		struct zcdev_dma_submit *s = (void *)self->arg;
-
-		s->nr_segs = 1;
-		s->segs_ptr = (__u64)(uintptr_t)&self->seg;
-		break;
-	}
-	case OP_WAIT: {
-		struct zcdev_dma_wait *w = (void *)self->arg;
-
-		w->id = self->id;
-		w->timeout_ns = ZC_HANG_NS;
-		break;
-	}
-	case OP_CANCEL: {
-		struct zcdev_dma_cancel *c = (void *)self->arg;
-
-		c->id = self->id;
-		break;
-	}
-	case OP_STATS:
-		break;
-	}
-	memcpy(self->arg, &size, sizeof(size));
-}
-
-/* The refused call left things as they were. */
-static void argsz_check_no_effect(struct __test_metadata *_metadata,
-				  FIXTURE_DATA(argsz) *self,
-				  const FIXTURE_VARIANT(argsz) *v)
-{
-	switch (v->op) {
-	case OP_SUBMIT:
-		EXPECT_EQ(-ENOENT, zc_dma_wait(self->fd, 0,
-					       ZCDEV_DMA_WAIT_ANY, 0, NULL));
-		break;
-	case OP_WAIT:
-	case OP_CANCEL:
-		/* Neither reaped nor cancelled: still there, DONE. */
-		ZC_EXPECT_DONE(self->fd, self->id, 100);
-		break;
-	case OP_STATS:
-		break;
-	}
-	ZC_EXPECT_REGION(&self->b);
-}
-
-/* The accepted call did its job. */
-static void argsz_check_done(struct __test_metadata *_metadata,
-			     FIXTURE_DATA(argsz) *self,
-			     const FIXTURE_VARIANT(argsz) *v)
-{
-	switch (v->op) {
-	case OP_SUBMIT: {
-		struct zcdev_dma_submit *s = (void *)self->arg;
-
-		EXPECT_NE(0ULL, s->id);
-		ZC_EXPECT_DONE(self->fd, s->id, 100);
-		zc_region_expect_copy(&self->b, 0, &self->a, 0, 100);
-		break;
-	}
-	case OP_WAIT: {
-		struct zcdev_dma_wait *w = (void *)self->arg;
-
-		EXPECT_EQ(ZC_DONE, w->status);
-		EXPECT_EQ(100ULL, w->bytes);
-		EXPECT_EQ(-ENOENT, zc_dma_wait(self->fd, self->id, 0, 0,
-					       NULL));
-		break;
-	}
-	case OP_CANCEL:
-		ZC_EXPECT_DONE(self->fd, self->id, 100);
-		break;
-	case OP_STATS: {
-		struct zcdev_dma_stats *st = (void *)self->arg;
-
-		EXPECT_NE(0, st->channel[0]);
-		break;
-	}
-	}
-	ZC_EXPECT_REGION(&self->b);
-}
-
-TEST_F(argsz, size_exact_is_accepted)
-{
-	argsz_prepare(self, variant, variant->cur);
-	ASSERT_EQ(0, zc_ioctl(self->fd, variant->cmd, self->arg));
-	argsz_check_done(_metadata, self, variant);
-}
-
-TEST_F(argsz, size_zero_is_einval)
-{
-	argsz_prepare(self, variant, 0);
-	EXPECT_EQ(-EINVAL, zc_ioctl(self->fd, variant->cmd, self->arg));
-	argsz_check_no_effect(_metadata, self, variant);
-}
-
-TEST_F(argsz, size_below_ver0_is_einval)
-{
-	__u32 sizes[] = { 4, 8, variant->ver0 - 8, variant->ver0 - 1 };
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
-		argsz_prepare(self, variant, sizes[i]);
-		EXPECT_EQ(-EINVAL, zc_ioctl(self->fd, variant->cmd, self->arg))
-			TH_LOG("size %u", sizes[i]);
-	}
-	argsz_check_no_effect(_metadata, self, variant);
-}
-
-TEST_F(argsz, size_larger_with_zero_tail_is_accepted)
-{
-	argsz_prepare(self, variant, variant->cur + 8);
-	ASSERT_EQ(0, zc_ioctl(self->fd, variant->cmd, self->arg));
-	/* Nothing written past the caller's struct as this module knows it. */
-	EXPECT_EQ(-1, zc_first_nonzero(self->arg + variant->cur, 8));
-	argsz_check_done(_metadata, self, variant);
-}
-
-TEST_F(argsz, size_larger_with_nonzero_tail_is_e2big)
-{
-	argsz_prepare(self, variant, variant->cur + 8);
-	self->arg[variant->cur + 7] = 1;
-	EXPECT_EQ(-E2BIG, zc_ioctl(self->fd, variant->cmd, self->arg));
-	argsz_check_no_effect(_metadata, self, variant);
 }
 
 TEST_HARNESS_MAIN

@@ -31,27 +31,17 @@
 
 #define MiB		(1UL << 20)
 #define KiB		(1UL << 10)
-#define NSEC_PER_MSEC	1000000LL
-#define NSEC_PER_SEC	1000000000LL
 
 /* Final statuses as the type WAIT reports them in (for EXPECT_EQ). */
-#define ZC_DONE		((__u32)ZCDEV_DMA_DONE)
-#define ZC_ERROR	((__u32)ZCDEV_DMA_ERROR)
-#define ZC_TIMEDOUT	((__u32)ZCDEV_DMA_TIMEDOUT)
-#define ZC_CANCELLED	((__u32)ZCDEV_DMA_CANCELLED)
+#define ZT_DONE		((__u32)ZCDEV_DMA_DONE)
+#define ZT_ERROR	((__u32)ZCDEV_DMA_ERROR)
+#define ZT_TIMEDOUT	((__u32)ZCDEV_DMA_TIMEDOUT)
+#define ZT_CANCELLED	((__u32)ZCDEV_DMA_CANCELLED)
 
-/* How long a WAIT may take before the test calls it a hang. */
-#define ZC_HANG_NS	(20 * NSEC_PER_SEC)
+/* How long a WAIT may take before the test calls it a hang (relative). */
+#define ZT_HANG_NS	(20 * NSEC_PER_SEC)
 
-static inline __u64 zc_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
-}
-
-static inline void zc_sleep_ms(unsigned int ms)
+static inline void zt_sleep_ms(unsigned int ms)
 {
 	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
 
@@ -61,7 +51,7 @@ static inline void zc_sleep_ms(unsigned int ms)
 
 /* ---- ioctl wrappers ---- */
 
-static inline struct zcdev_dma_ep zc_ep_buf(__u32 handle, __u64 offset)
+static inline struct zcdev_dma_ep zt_ep_buf(__u32 handle, __u64 offset)
 {
 	struct zcdev_dma_ep ep = {
 		.type = ZCDEV_DMA_EP_BUF,
@@ -72,7 +62,7 @@ static inline struct zcdev_dma_ep zc_ep_buf(__u32 handle, __u64 offset)
 	return ep;
 }
 
-static inline struct zcdev_dma_ep zc_ep_user(const void *p)
+static inline struct zcdev_dma_ep zt_ep_user(const void *p)
 {
 	struct zcdev_dma_ep ep = {
 		.type = ZCDEV_DMA_EP_USER,
@@ -82,16 +72,17 @@ static inline struct zcdev_dma_ep zc_ep_user(const void *p)
 	return ep;
 }
 
-static inline int zc_dma_submit(int fd, const struct zcdev_dma_seg_desc *segs,
+static inline int zt_dma_submit(int fd, const struct zcdev_dma_seg_desc *segs,
 				__u32 nr_segs, __u64 user_data, __u64 *id)
 {
 	struct zcdev_dma_submit s = {
 		.size = sizeof(s),
 		.nr_segs = nr_segs,
+		.seg_size = sizeof(*segs),
 		.segs_ptr = (__u64)(uintptr_t)segs,
 		.user_data = user_data,
 	};
-	int ret = zc_ioctl(fd, ZCDEV_IOC_DMA_SUBMIT, &s);
+	int ret = zt_ioctl(fd, ZCDEV_IOC_DMA_SUBMIT, &s);
 
 	if (id)
 		*id = ret ? 0 : s.id;
@@ -99,17 +90,22 @@ static inline int zc_dma_submit(int fd, const struct zcdev_dma_seg_desc *segs,
 }
 
 /* One segment from @src to @dst. */
-static inline int zc_dma_submit1(int fd, struct zcdev_dma_ep src,
+static inline int zt_dma_submit1(int fd, struct zcdev_dma_ep src,
 				 struct zcdev_dma_ep dst, __u64 len,
 				 __u64 user_data, __u64 *id)
 {
 	struct zcdev_dma_seg_desc seg = { .src = src, .dst = dst, .len = len };
 
-	return zc_dma_submit(fd, &seg, 1, user_data, id);
+	return zt_dma_submit(fd, &seg, 1, user_data, id);
 }
 
-static inline int zc_dma_wait(int fd, __u64 id, __u32 flags,
-			      __s64 timeout_ns, struct zcdev_dma_wait *w)
+/*
+ * Wait for @id (any with ZCDEV_DMA_WAIT_ANY) until @deadline_ns at most:
+ * 0 polls, ZCDEV_DEADLINE_NEVER waits without limit, else an absolute
+ * CLOCK_MONOTONIC time (zt_deadline_in()).
+ */
+static inline int zt_dma_wait(int fd, __u64 id, __u32 flags,
+			      __u64 deadline_ns, struct zcdev_dma_wait *w)
 {
 	struct zcdev_dma_wait tmp;
 
@@ -119,11 +115,11 @@ static inline int zc_dma_wait(int fd, __u64 id, __u32 flags,
 	w->size = sizeof(*w);
 	w->flags = flags;
 	w->id = id;
-	w->timeout_ns = timeout_ns;
-	return zc_ioctl(fd, ZCDEV_IOC_DMA_WAIT, w);
+	w->deadline_ns = deadline_ns;
+	return zt_ioctl(fd, ZCDEV_IOC_DMA_WAIT, w);
 }
 
-static inline int zc_dma_cancel(int fd, __u64 id, __u32 flags,
+static inline int zt_dma_cancel(int fd, __u64 id, __u32 flags,
 				__u32 *cancelled)
 {
 	struct zcdev_dma_cancel c = {
@@ -131,51 +127,52 @@ static inline int zc_dma_cancel(int fd, __u64 id, __u32 flags,
 		.flags = flags,
 		.id = id,
 	};
-	int ret = zc_ioctl(fd, ZCDEV_IOC_DMA_CANCEL, &c);
+	int ret = zt_ioctl(fd, ZCDEV_IOC_DMA_CANCEL, &c);
 
 	if (cancelled)
 		*cancelled = ret ? 0 : c.cancelled;
 	return ret;
 }
 
-static inline int zc_dma_stats(int fd, struct zcdev_dma_stats *st)
+static inline int zt_dma_stats(int fd, struct zcdev_dma_stats *st)
 {
 	memset(st, 0, sizeof(*st));
 	st->size = sizeof(*st);
-	return zc_ioctl(fd, ZCDEV_IOC_DMA_STATS, st);
+	return zt_ioctl(fd, ZCDEV_IOC_DMA_STATS, st);
 }
 
 /* in_flight of STATS, or ~0 on error (which the caller's checks catch). */
-static inline __u64 zc_dma_in_flight(int fd)
+static inline __u64 zt_dma_in_flight(int fd)
 {
 	struct zcdev_dma_stats st;
 
-	return zc_dma_stats(fd, &st) ? ~0ULL : st.in_flight;
+	return zt_dma_stats(fd, &st) ? ~0ULL : st.in_flight;
 }
 
 /* SKIP unless the module holds a DMA channel. */
-#define ZC_SETUP_NEED_DMA(infop) do { \
+#define ZT_SETUP_NEED_DMA(infop) do { \
 	if (!((infop)->features & ZCDEV_FEAT_DMA)) \
-		ZC_SETUP_SKIP("no DMA channel (INFO.features lacks ZCDEV_FEAT_DMA)"); \
+		ZT_SETUP_SKIP("no DMA channel (INFO.features lacks ZCDEV_FEAT_DMA)"); \
+} while (0)
+
+/*
+ * The start of a DMA fixture's setup: the engine's knobs as at program
+ * start, the device open into self->fd and self->info (SKIP without it, a
+ * DMA channel, or either buffer kind), its page size in self->page.
+ */
+#define ZT_SETUP_DMA_FILE(self) do { \
+	(self)->fd = -1; \
+	zt_knobs_restore(); \
+	ZT_SETUP_OPEN(&(self)->fd, &(self)->info); \
+	ZT_SETUP_NEED_DMA(&(self)->info); \
+	ZT_SETUP_NEED_KIND(&(self)->info, ZCDEV_BUF_COHERENT); \
+	ZT_SETUP_NEED_KIND(&(self)->info, ZCDEV_BUF_PAGES); \
+	(self)->page = (self)->info.page_size; \
 } while (0)
 
 /* ---- numbers from /proc and /sys ---- */
 
-/* Read one unsigned number from @path: 0 or -errno. */
-static inline int zc_read_ulong(const char *path, unsigned long *val)
-{
-	FILE *f = fopen(path, "re");
-	int ret = 0;
-
-	if (!f)
-		return -errno;
-	if (fscanf(f, "%lu", val) != 1)
-		ret = -EINVAL;
-	fclose(f);
-	return ret;
-}
-
-static inline int zc_write_ulong(const char *path, unsigned long val)
+static inline int zt_write_ulong(const char *path, unsigned long val)
 {
 	char s[32];
 	int fd, len, ret = 0;
@@ -191,7 +188,7 @@ static inline int zc_write_ulong(const char *path, unsigned long val)
 }
 
 /* VmLck of this process in kB (pinned pages are charged there), or -1. */
-static inline long zc_vmlck_kb(void)
+static inline long zt_vmlck_kb(void)
 {
 	char line[256];
 	long kb = -1;
@@ -210,72 +207,72 @@ static inline long zc_vmlck_kb(void)
 
 #define ZCDMA_PARAM_DIR	"/sys/module/zcdma/parameters/"
 
-enum zc_knob { ZC_LATENCY_US, ZC_BANDWIDTH_MBPS, ZC_FAIL_EVERY, ZC_NR_KNOBS };
+enum zt_knob { ZT_LATENCY_US, ZT_BANDWIDTH_MBPS, ZT_FAIL_EVERY, ZT_NR_KNOBS };
 
-static const char *const zc_knob_names[ZC_NR_KNOBS] = {
+static const char *const zt_knob_names[ZT_NR_KNOBS] = {
 	"latency_us", "bandwidth_mbps", "fail_every",
 };
 
-static unsigned long zc_knob_saved[ZC_NR_KNOBS];
-static bool zc_knobs_present;
+static unsigned long zt_knob_saved[ZT_NR_KNOBS];
+static bool zt_knobs_present;
 
-static inline void zc_knob_path(enum zc_knob k, char *path, size_t len)
+static inline void zt_knob_path(enum zt_knob k, char *path, size_t len)
 {
-	snprintf(path, len, ZCDMA_PARAM_DIR "%s", zc_knob_names[k]);
+	snprintf(path, len, ZCDMA_PARAM_DIR "%s", zt_knob_names[k]);
 }
 
-static inline int zc_knob_get(enum zc_knob k, unsigned long *val)
+static inline int zt_knob_get(enum zt_knob k, unsigned long *val)
 {
 	char path[128];
 
-	zc_knob_path(k, path, sizeof(path));
-	return zc_read_ulong(path, val);
+	zt_knob_path(k, path, sizeof(path));
+	return zt_read_ulong(path, val);
 }
 
-static inline int zc_knob_set(enum zc_knob k, unsigned long val)
+static inline int zt_knob_set(enum zt_knob k, unsigned long val)
 {
 	char path[128];
 
-	zc_knob_path(k, path, sizeof(path));
-	return zc_write_ulong(path, val);
+	zt_knob_path(k, path, sizeof(path));
+	return zt_write_ulong(path, val);
 }
 
 /* Put every knob back to its value at program start. */
-static inline void zc_knobs_restore(void)
+static inline void zt_knobs_restore(void)
 {
 	unsigned long cur;
 	int k;
 
-	if (!zc_knobs_present)
+	if (!zt_knobs_present)
 		return;
-	for (k = 0; k < ZC_NR_KNOBS; k++)
-		if (!zc_knob_get(k, &cur) && cur != zc_knob_saved[k])
-			zc_knob_set(k, zc_knob_saved[k]);
+	for (k = 0; k < ZT_NR_KNOBS; k++)
+		if (!zt_knob_get(k, &cur) && cur != zt_knob_saved[k])
+			zt_knob_set(k, zt_knob_saved[k]);
 }
 
-static void __attribute__((constructor)) zc_knobs_save(void)
+static void __attribute__((constructor)) zt_knobs_save(void)
 {
 	int k;
 
-	for (k = 0; k < ZC_NR_KNOBS; k++)
-		if (zc_knob_get(k, &zc_knob_saved[k]))
+	for (k = 0; k < ZT_NR_KNOBS; k++)
+		if (zt_knob_get(k, &zt_knob_saved[k]))
 			return;
-	zc_knobs_present = true;
+	zt_knobs_present = true;
 	/* Runs in the harness's main process only: test children _exit(). */
-	atexit(zc_knobs_restore);
+	atexit(zt_knobs_restore);
 }
 
 /*
  * Is the channel zcdev uses one of zcdma's (so its knobs act on it)?
  * 1 yes, 0 no, -errno if that cannot be told.
  */
-static inline int zc_channel_is_zcdma(int fd)
+static inline int zt_channel_is_zcdma(int fd)
 {
 	struct zcdev_dma_stats st;
 	char path[128], link[256];
 	const char *base;
 	ssize_t n;
-	int ret = zc_dma_stats(fd, &st);
+	int ret = zt_dma_stats(fd, &st);
 
 	if (ret)
 		return ret;
@@ -290,18 +287,18 @@ static inline int zc_channel_is_zcdma(int fd)
 }
 
 /* SKIP unless the engine is zcdma and its knobs can be written. */
-#define ZC_SETUP_NEED_KNOBS(fd) do { \
-	if (!zc_knobs_present) \
-		ZC_SETUP_SKIP("no %s (zcdma not loaded)", ZCDMA_PARAM_DIR); \
-	if (zc_channel_is_zcdma(fd) != 1) \
-		ZC_SETUP_SKIP("the DMA channel is not zcdma's: its knobs do not apply"); \
-	if (zc_knob_set(ZC_LATENCY_US, zc_knob_saved[ZC_LATENCY_US])) \
-		ZC_SETUP_SKIP("cannot write %slatency_us", ZCDMA_PARAM_DIR); \
+#define ZT_SETUP_NEED_KNOBS(fd) do { \
+	if (!zt_knobs_present) \
+		ZT_SETUP_SKIP("no %s (zcdma not loaded)", ZCDMA_PARAM_DIR); \
+	if (zt_channel_is_zcdma(fd) != 1) \
+		ZT_SETUP_SKIP("the DMA channel is not zcdma's: its knobs do not apply"); \
+	if (zt_knob_set(ZT_LATENCY_US, zt_knob_saved[ZT_LATENCY_US])) \
+		ZT_SETUP_SKIP("cannot write %slatency_us", ZCDMA_PARAM_DIR); \
 } while (0)
 
 /* ---- seeded randomness and patterns ---- */
 
-static inline __u64 zc_splitmix(__u64 *s)
+static inline __u64 zt_splitmix(__u64 *s)
 {
 	__u64 z = (*s += 0x9e3779b97f4a7c15ULL);
 
@@ -311,57 +308,57 @@ static inline __u64 zc_splitmix(__u64 *s)
 }
 
 /* The seed of a randomized test: $ZCDEV_SEED, or fresh. Log it. */
-static inline __u64 zc_seed(void)
+static inline __u64 zt_seed(void)
 {
 	const char *e = getenv("ZCDEV_SEED");
 	__u64 s;
 
 	if (e && *e)
 		return strtoull(e, NULL, 0);
-	s = zc_now_ns() ^ ((__u64)getpid() << 32);
-	return zc_splitmix(&s);
+	s = zt_now_ns() ^ ((__u64)getpid() << 32);
+	return zt_splitmix(&s);
 }
 
 /* Uniform in [0, n); n > 0. */
-static inline __u64 zc_rand_below(__u64 *s, __u64 n)
+static inline __u64 zt_rand_below(__u64 *s, __u64 n)
 {
-	return zc_splitmix(s) % n;
+	return zt_splitmix(s) % n;
 }
 
 /* Log-uniform length in [1, max]: as many tiny as huge ones. */
-static inline __u64 zc_rand_len(__u64 *s, __u64 max)
+static inline __u64 zt_rand_len(__u64 *s, __u64 max)
 {
 	unsigned int bits = 0;
 	__u64 lim;
 
 	while (bits < 63 && (1ULL << bits) < max)
 		bits++;
-	lim = 1ULL << zc_rand_below(s, bits + 1);
+	lim = 1ULL << zt_rand_below(s, bits + 1);
 	if (lim > max)
 		lim = max;
-	return 1 + zc_rand_below(s, lim);
+	return 1 + zt_rand_below(s, lim);
 }
 
 /* Pseudo-random bytes from @seed; fast (a word at a time). */
-static inline void zc_rfill(void *buf, size_t len, __u64 seed)
+static inline void zt_rfill(void *buf, size_t len, __u64 seed)
 {
 	unsigned char *p = buf;
 	__u64 s = seed, v;
 
 	while (len >= 8) {
-		v = zc_splitmix(&s);
+		v = zt_splitmix(&s);
 		memcpy(p, &v, 8);
 		p += 8;
 		len -= 8;
 	}
 	if (len) {
-		v = zc_splitmix(&s);
+		v = zt_splitmix(&s);
 		memcpy(p, &v, len);
 	}
 }
 
 /* Index of the first byte where @a and @b differ, or -1. */
-static inline long zc_diff(const void *a, const void *b, size_t len)
+static inline long zt_diff(const void *a, const void *b, size_t len)
 {
 	const unsigned char *x = a, *y = b;
 	size_t i, chunk;
@@ -380,7 +377,7 @@ static inline long zc_diff(const void *a, const void *b, size_t len)
 /* ---- regions ---- */
 
 /**
- * struct zc_region - memory a DMA test reads or writes
+ * struct zt_region - memory a DMA test reads or writes
  * @name: for messages
  * @kind: ZCDEV_BUF_COHERENT or ZCDEV_BUF_PAGES, or 0 for user memory
  * @handle: the buffer's handle (buffers only)
@@ -390,7 +387,7 @@ static inline long zc_diff(const void *a, const void *b, size_t len)
  * @map_len: bytes mapped at @mem
  * @shadow: what @mem must hold
  */
-struct zc_region {
+struct zt_region {
 	const char *name;
 	__u32 kind;
 	__u32 handle;
@@ -401,9 +398,9 @@ struct zc_region {
 	unsigned char *shadow;
 };
 
-#define ZC_KIND_USER	0
+#define ZT_KIND_USER	0
 
-static inline const char *zc_kind_name(__u32 kind)
+static inline const char *zt_kind_name(__u32 kind)
 {
 	return kind == ZCDEV_BUF_COHERENT ? "coherent" :
 	       kind == ZCDEV_BUF_PAGES ? "pages" : "user";
@@ -413,19 +410,19 @@ static inline const char *zc_kind_name(__u32 kind)
  * A region of @len bytes (a multiple of the page size) of @kind; user
  * memory is private anonymous memory. 0 or -errno.
  */
-static inline int zc_region_init(int fd, struct zc_region *r, __u32 kind,
+static inline int zt_region_init(int fd, struct zt_region *r, __u32 kind,
 				 size_t len, const char *name)
 {
 	struct zcdev_alloc a;
 	int ret;
 
 	memset(r, 0, sizeof(*r));
-	r->name = name ? name : zc_kind_name(kind);
+	r->name = name ? name : zt_kind_name(kind);
 	r->kind = kind;
 	r->len = len;
 	r->mem = MAP_FAILED;
-	if (kind != ZC_KIND_USER) {
-		ret = zc_alloc(fd, kind, len, &a);
+	if (kind != ZT_KIND_USER) {
+		ret = zt_alloc(fd, kind, len, &a);
 		if (ret)
 			return ret;
 		r->handle = a.handle;
@@ -447,18 +444,18 @@ static inline int zc_region_init(int fd, struct zc_region *r, __u32 kind,
 }
 
 /*
- * Like zc_region_init(), but a coherent region that finds no @len
+ * Like zt_region_init(), but a coherent region that finds no @len
  * contiguous bytes (ENOMEM: memory is fragmented) halves down to
  * @min_len before giving up; r->len says what it got.
  */
-static inline int zc_region_init_fit(int fd, struct zc_region *r, __u32 kind,
+static inline int zt_region_init_fit(int fd, struct zt_region *r, __u32 kind,
 				     size_t len, size_t min_len,
 				     const char *name)
 {
 	int ret;
 
 	for (;;) {
-		ret = zc_region_init(fd, r, kind, len, name);
+		ret = zt_region_init(fd, r, kind, len, name);
 		if (ret != -ENOMEM || kind != ZCDEV_BUF_COHERENT ||
 		    len / 2 < min_len)
 			return ret;
@@ -466,7 +463,7 @@ static inline int zc_region_init_fit(int fd, struct zc_region *r, __u32 kind,
 	}
 }
 
-static inline void zc_region_fini(struct zc_region *r)
+static inline void zt_region_fini(struct zt_region *r)
 {
 	if (r->mem)
 		munmap(r->mem, r->map_len);
@@ -476,49 +473,49 @@ static inline void zc_region_fini(struct zc_region *r)
 }
 
 /* Fill [off, off + len) of @r with the pattern of @seed, shadow too. */
-static inline void zc_region_fill_range(struct zc_region *r, size_t off,
+static inline void zt_region_fill_range(struct zt_region *r, size_t off,
 					size_t len, __u64 seed)
 {
-	zc_rfill(r->mem + off, len, seed);
+	zt_rfill(r->mem + off, len, seed);
 	memcpy(r->shadow + off, r->mem + off, len);
 }
 
-static inline void zc_region_fill(struct zc_region *r, __u64 seed)
+static inline void zt_region_fill(struct zt_region *r, __u64 seed)
 {
-	zc_region_fill_range(r, 0, r->len, seed);
+	zt_region_fill_range(r, 0, r->len, seed);
 }
 
-static inline struct zcdev_dma_ep zc_region_ep(const struct zc_region *r,
+static inline struct zcdev_dma_ep zt_region_ep(const struct zt_region *r,
 					       size_t off)
 {
-	return r->kind != ZC_KIND_USER ? zc_ep_buf(r->handle, off) :
-					 zc_ep_user(r->mem + off);
+	return r->kind != ZT_KIND_USER ? zt_ep_buf(r->handle, off) :
+					 zt_ep_user(r->mem + off);
 }
 
 /* Record that a segment copies @len bytes from @src+@soff to @dst+@doff. */
-static inline void zc_region_expect_copy(struct zc_region *dst, size_t doff,
-					 const struct zc_region *src,
+static inline void zt_region_expect_copy(struct zt_region *dst, size_t doff,
+					 const struct zt_region *src,
 					 size_t soff, size_t len)
 {
 	memcpy(dst->shadow + doff, src->shadow + soff, len);
 }
 
 /* Accept whatever @r holds in [off, off + len) (a range left undefined). */
-static inline void zc_region_accept(struct zc_region *r, size_t off,
+static inline void zt_region_accept(struct zt_region *r, size_t off,
 				    size_t len)
 {
 	memcpy(r->shadow + off, r->mem + off, len);
 }
 
 /* First byte of @r that is not what its shadow says, or -1. */
-static inline long zc_region_diff(const struct zc_region *r)
+static inline long zt_region_diff(const struct zt_region *r)
 {
-	return zc_diff(r->mem, r->shadow, r->len);
+	return zt_diff(r->mem, r->shadow, r->len);
 }
 
 /* Check a whole region against its shadow, saying where it differs. */
-#define ZC_EXPECT_REGION(r) do { \
-	long __i = zc_region_diff(r); \
+#define ZT_EXPECT_REGION(r) do { \
+	long __i = zt_region_diff(r); \
 	EXPECT_EQ(-1, __i) \
 		TH_LOG("%s: byte %ld of %zu is 0x%02x, want 0x%02x", \
 		       (r)->name, __i, (r)->len, \
@@ -526,14 +523,15 @@ static inline long zc_region_diff(const struct zc_region *r)
 		       __i >= 0 ? (r)->shadow[__i] : 0); \
 } while (0)
 
-/* Wait for @_id (at most ZC_HANG_NS); then expect DONE with @_bytes. */
-#define ZC_EXPECT_DONE(_fd, _id, _bytes) do { \
+/* Wait for @_id (at most ZT_HANG_NS); then expect DONE with @_bytes. */
+#define ZT_EXPECT_DONE(_fd, _id, _bytes) do { \
 	struct zcdev_dma_wait __w; \
-	int __r = zc_dma_wait((_fd), (_id), 0, ZC_HANG_NS, &__w); \
+	int __r = zt_dma_wait((_fd), (_id), 0, zt_deadline_in(ZT_HANG_NS), \
+			      &__w); \
 	EXPECT_EQ(0, __r) TH_LOG("wait %llu: %s", \
 				 (unsigned long long)(_id), strerror(-__r)); \
 	if (!__r) { \
-		EXPECT_EQ(ZC_DONE, __w.status) \
+		EXPECT_EQ(ZT_DONE, __w.status) \
 			TH_LOG("id %llu status %u error %d", \
 			       (unsigned long long)(_id), __w.status, \
 			       __w.error); \

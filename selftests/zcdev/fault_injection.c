@@ -82,17 +82,17 @@ static void one_round(struct workload *w, unsigned int i, bool dma)
 	char *p;
 	int ret;
 
-	ret = zc_alloc(w->fd, 1 + i % 2, len, &a);
+	ret = zt_alloc(w->fd, 1 + i % 2, len, &a);
 	record(w, "alloc", ret);
 	if (ret)
 		return;
-	p = zc_mmap(w->fd, len, MAP_SHARED, a.offset);
+	p = zt_mmap(w->fd, len, MAP_SHARED, a.offset);
 	record(w, "mmap", p ? 0 : -errno);
 	if (p) {
 		memset(p, i, len);
 		munmap(p, len);
 	}
-	ret = zc_pwrite(w->fd, w->user, len, a.offset);
+	ret = zt_pwrite(w->fd, w->user, len, a.offset);
 	record(w, "pwrite", ret == (int)len ? 0 : ret < 0 ? ret : -EIO);
 
 	if (dma) {
@@ -104,17 +104,17 @@ static void one_round(struct workload *w, unsigned int i, bool dma)
 		};
 		struct zcdev_dma_submit s = {
 			.size = sizeof(s), .nr_segs = 1,
-			.segs_ptr = (uintptr_t)&seg,
+			.seg_size = sizeof(seg), .segs_ptr = (uintptr_t)&seg,
 		};
 		struct zcdev_dma_wait wt = {
-			.size = sizeof(wt), .timeout_ns = -1,
+			.size = sizeof(wt), .deadline_ns = ZCDEV_DEADLINE_NEVER,
 		};
 
-		ret = zc_ioctl(w->fd, ZCDEV_IOC_DMA_SUBMIT, &s);
+		ret = zt_ioctl(w->fd, ZCDEV_IOC_DMA_SUBMIT, &s);
 		record(w, "dma submit", ret);
 		if (!ret) {
 			wt.id = s.id;
-			ret = zc_ioctl(w->fd, ZCDEV_IOC_DMA_WAIT, &wt);
+			ret = zt_ioctl(w->fd, ZCDEV_IOC_DMA_WAIT, &wt);
 			record(w, "dma wait", ret);
 			if (!ret && wt.status != ZCDEV_DMA_DONE)
 				record(w, "dma status", -wt.error);
@@ -130,16 +130,17 @@ static void one_round(struct workload *w, unsigned int i, bool dma)
 		struct zcdev_send_completion c[8];
 		struct zcdev_reap r = {
 			.size = sizeof(r), .entries_ptr = (uintptr_t)c,
-			.max_entries = 8, .timeout_ns = 1000000,
+			.max_entries = 8, .entry_size = sizeof(c[0]),
+			.deadline_ns = zt_deadline_in(NSEC_PER_MSEC),
 		};
 		char sink[2048];
 
-		record(w, "send", zc_ioctl(w->fd, ZCDEV_IOC_SEND, &s));
+		record(w, "send", zt_ioctl(w->fd, ZCDEV_IOC_SEND, &s));
 		while (recv(w->udp_peer, sink, sizeof(sink), MSG_DONTWAIT) > 0)
 			;
-		record(w, "reap", zc_ioctl(w->fd, ZCDEV_IOC_SEND_REAP, &r));
+		record(w, "reap", zt_ioctl(w->fd, ZCDEV_IOC_SEND_REAP, &r));
 	}
-	record(w, "free", zc_free(w->fd, a.handle));
+	record(w, "free", zt_free(w->fd, a.handle));
 }
 
 static int udp_pair(int *peer)
@@ -179,7 +180,7 @@ static int run_child(bool make_it_fail, bool dma, struct workload *out)
 		w.user = mmap(NULL, 64 * 4096, PROT_READ | PROT_WRITE,
 			      MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 		w.udp = udp_pair(&w.udp_peer);
-		w.fd = zc_open();
+		w.fd = zt_open();
 		if (w.fd < 0 || w.user == MAP_FAILED)
 			_exit(2);
 		if (make_it_fail && write_str("/proc/self/make-it-fail", "1"))
@@ -215,11 +216,11 @@ FIXTURE(fi) {
 FIXTURE_SETUP(fi)
 {
 	struct zcdev_info info;
-	int fd = zc_open();
+	int fd = zt_open();
 
 	if (fd < 0)
-		ZC_SETUP_SKIP("no %s (%s)", zc_dev_path(), strerror(-fd));
-	ASSERT_EQ(0, zc_info(fd, &info));
+		ZT_SETUP_SKIP("no %s (%s)", zt_dev_path(), strerror(-fd));
+	ASSERT_EQ(0, zt_info(fd, &info));
 	self->dma = info.features & ZCDEV_FEAT_DMA;
 	close(fd);
 }
@@ -237,7 +238,7 @@ static void assert_healthy(struct __test_metadata *_metadata, bool dma)
 	struct workload w;
 
 	ASSERT_EQ(0, run_child(false, dma, &w));
-	EXPECT_EQ(0, w.failed) TH_LOG("after injection: %s", w.bad);
+	EXPECT_EQ(0UL, w.failed) TH_LOG("after injection: %s", w.bad);
 }
 
 /*
@@ -260,7 +261,7 @@ TEST_F(fi, zcdev_fail_point_fails_cleanly)
 	ASSERT_EQ(0, run_child(false, self->dma, &w));
 	set_attr("zcdev/fail", "probability", "0");
 	EXPECT_EQ(0, w.bad[0]) TH_LOG("%s", w.bad);
-	EXPECT_GT(w.failed, 0) TH_LOG("nothing failed: injection inert?");
+	EXPECT_LT(0UL, w.failed) TH_LOG("nothing failed: injection inert?");
 	TH_LOG("zcdev/fail: %lu calls, %lu failed cleanly", w.calls, w.failed);
 	assert_healthy(_metadata, self->dma);
 }
@@ -279,7 +280,7 @@ static void inject_in_task(struct __test_metadata *_metadata, const char *dir,
 	ASSERT_EQ(0, run_child(true, dma, &w));
 	set_attr(dir, "probability", "0");
 	EXPECT_EQ(0, w.bad[0]) TH_LOG("%s: %s", dir, w.bad);
-	EXPECT_GT(w.failed, 0) TH_LOG("%s: nothing failed: injection inert?",
+	EXPECT_LT(0UL, w.failed) TH_LOG("%s: nothing failed: injection inert?",
 				      dir);
 	TH_LOG("%s: %lu calls, %lu failed cleanly", dir, w.calls, w.failed);
 }

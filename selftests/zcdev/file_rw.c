@@ -36,37 +36,26 @@ FIXTURE_VARIANT_ADD(rw, pages) {
 
 FIXTURE_SETUP(rw)
 {
-	self->fd = -1;
-	self->data = NULL;
-	ZC_SETUP_OPEN(&self->fd, &self->info);
-	ZC_SETUP_NEED_KIND(&self->info, variant->kind);
-	self->page = self->info.page_size;
-	ASSERT_EQ(0, zc_alloc(self->fd, variant->kind, NPAGES * self->page,
-			      &self->a));
-	ASSERT_EQ(NPAGES * self->page, self->a.buf_len);
+	ZT_SETUP_ONE_BUFFER(self, variant->kind, NPAGES, 2 * self->a.buf_len);
 	self->end = self->a.offset + self->a.buf_len;
-	self->data = malloc(2 * self->a.buf_len);
-	ASSERT_NE(NULL, self->data);
 }
 
 FIXTURE_TEARDOWN(rw)
 {
-	free(self->data);
-	if (self->fd >= 0)
-		close(self->fd);
+	ZT_TEARDOWN_ONE_BUFFER(self);
 }
 
 TEST_F(rw, pwrite_then_pread_round_trips)
 {
 	__u64 len = self->a.buf_len;
 
-	zc_fill(self->data, len, 0, 11);
-	ASSERT_EQ((ssize_t)len, zc_pwrite(self->fd, self->data, len,
+	zt_fill(self->data, len, 0, 11);
+	ASSERT_EQ((ssize_t)len, zt_pwrite(self->fd, self->data, len,
 					  self->a.offset));
 	memset(self->data, 0, len);
-	ASSERT_EQ((ssize_t)len, zc_pread(self->fd, self->data, len,
+	ASSERT_EQ((ssize_t)len, zt_pread(self->fd, self->data, len,
 					 self->a.offset));
-	EXPECT_EQ(-1, zc_check(self->data, len, 0, 11));
+	EXPECT_EQ(-1, zt_check(self->data, len, 0, 11));
 }
 
 /* Unaligned offsets and lengths that cross page boundaries. */
@@ -75,85 +64,85 @@ TEST_F(rw, unaligned_ranges_round_trip)
 	__u64 len = self->a.buf_len;
 	__u64 off = self->page - 123, n = self->page + 300;
 
-	zc_fill(self->data, len, 0, 12);
-	ASSERT_EQ((ssize_t)len, zc_pwrite(self->fd, self->data, len,
+	zt_fill(self->data, len, 0, 12);
+	ASSERT_EQ((ssize_t)len, zt_pwrite(self->fd, self->data, len,
 					  self->a.offset));
 	/* Overwrite an unaligned middle range with another pattern. */
-	zc_fill(self->data, n, off, 13);
-	ASSERT_EQ((ssize_t)n, zc_pwrite(self->fd, self->data, n,
+	zt_fill(self->data, n, off, 13);
+	ASSERT_EQ((ssize_t)n, zt_pwrite(self->fd, self->data, n,
 					self->a.offset + off));
 	memset(self->data, 0, len);
-	ASSERT_EQ((ssize_t)len, zc_pread(self->fd, self->data, len,
+	ASSERT_EQ((ssize_t)len, zt_pread(self->fd, self->data, len,
 					 self->a.offset));
-	EXPECT_EQ(-1, zc_check(self->data, off, 0, 12));
-	EXPECT_EQ(-1, zc_check(self->data + off, n, off, 13));
-	EXPECT_EQ(-1, zc_check(self->data + off + n, len - off - n, off + n, 12));
+	EXPECT_EQ(-1, zt_check(self->data, off, 0, 12));
+	EXPECT_EQ(-1, zt_check(self->data + off, n, off, 13));
+	EXPECT_EQ(-1, zt_check(self->data + off + n, len - off - n, off + n, 12));
 
 	memset(self->data, 0, len);
-	ASSERT_EQ(5, zc_pread(self->fd, self->data, 5,
+	ASSERT_EQ(5, zt_pread(self->fd, self->data, 5,
 			      self->a.offset + off + 7));
-	EXPECT_EQ(-1, zc_check(self->data, 5, off + 7, 13));
+	EXPECT_EQ(-1, zt_check(self->data, 5, off + 7, 13));
 }
 
 TEST_F(rw, pread_straddling_end_is_short)
 {
 	__u64 len = self->a.buf_len;
 
-	zc_fill(self->data, len, 0, 14);
-	ASSERT_EQ((ssize_t)len, zc_pwrite(self->fd, self->data, len,
+	zt_fill(self->data, len, 0, 14);
+	ASSERT_EQ((ssize_t)len, zt_pwrite(self->fd, self->data, len,
 					  self->a.offset));
 	memset(self->data, 0, 2 * len);
-	EXPECT_EQ(100, zc_pread(self->fd, self->data, 300, self->end - 100));
-	EXPECT_EQ(-1, zc_check(self->data, 100, len - 100, 14));
-	EXPECT_EQ(-1, zc_first_nonzero(self->data + 100, 200));
+	EXPECT_EQ(100, zt_pread(self->fd, self->data, 300, self->end - 100));
+	EXPECT_EQ(-1, zt_check(self->data, 100, len - 100, 14));
+	EXPECT_EQ(-1, zt_first_nonzero(self->data + 100, 200));
 	/* The whole buffer and more: just the buffer. */
-	EXPECT_EQ((ssize_t)len, zc_pread(self->fd, self->data, 2 * len,
+	EXPECT_EQ((ssize_t)len, zt_pread(self->fd, self->data, 2 * len,
 					 self->a.offset));
 }
 
 TEST_F(rw, pread_at_end_returns_zero)
 {
-	EXPECT_EQ(0, zc_pread(self->fd, self->data, 10, self->end));
+	EXPECT_EQ(0, zt_pread(self->fd, self->data, 10, self->end));
 }
 
 TEST_F(rw, pwrite_straddling_end_is_short)
 {
 	__u64 len = self->a.buf_len;
 
-	zc_fill(self->data, 300, len - 100, 15);
-	EXPECT_EQ(100, zc_pwrite(self->fd, self->data, 300, self->end - 100));
+	zt_fill(self->data, 300, len - 100, 15);
+	EXPECT_EQ(100, zt_pwrite(self->fd, self->data, 300, self->end - 100));
 	memset(self->data, 0, 300);
-	ASSERT_EQ(100, zc_pread(self->fd, self->data, 300, self->end - 100));
-	EXPECT_EQ(-1, zc_check(self->data, 100, len - 100, 15));
+	ASSERT_EQ(100, zt_pread(self->fd, self->data, 300, self->end - 100));
+	EXPECT_EQ(-1, zt_check(self->data, 100, len - 100, 15));
 }
 
 TEST_F(rw, pwrite_at_end_is_enospc)
 {
 	memset(self->data, 1, 10);
-	EXPECT_EQ(-ENOSPC, zc_pwrite(self->fd, self->data, 10, self->end));
+	EXPECT_EQ(-ENOSPC, zt_pwrite(self->fd, self->data, 10, self->end));
 }
 
 /* Offsets past the end that are not its first byte are in no buffer. */
 TEST_F(rw, pread_in_no_buffer_is_enxio)
 {
-	EXPECT_EQ(-ENXIO, zc_pread(self->fd, self->data, 10,
+	EXPECT_EQ(-ENXIO, zt_pread(self->fd, self->data, 10,
 				   self->end + 64 * self->page));
-	EXPECT_EQ(-ENXIO, zc_pread(self->fd, self->data, 10,
+	EXPECT_EQ(-ENXIO, zt_pread(self->fd, self->data, 10,
 				   self->end + 64 * self->page + 5));
 }
 
 TEST_F(rw, pwrite_in_no_buffer_is_enxio)
 {
 	memset(self->data, 1, 10);
-	EXPECT_EQ(-ENXIO, zc_pwrite(self->fd, self->data, 10,
+	EXPECT_EQ(-ENXIO, zt_pwrite(self->fd, self->data, 10,
 				    self->end + 64 * self->page));
 }
 
 TEST_F(rw, pread_with_no_buffers_is_enxio)
 {
-	ASSERT_EQ(0, zc_free(self->fd, self->a.handle));
-	EXPECT_EQ(-ENXIO, zc_pread(self->fd, self->data, 10, 0));
-	EXPECT_EQ(-ENXIO, zc_pread(self->fd, self->data, 10, self->a.offset));
+	ASSERT_EQ(0, zt_free(self->fd, self->a.handle));
+	EXPECT_EQ(-ENXIO, zt_pread(self->fd, self->data, 10, 0));
+	EXPECT_EQ(-ENXIO, zt_pread(self->fd, self->data, 10, self->a.offset));
 }
 
 /* The VFS rejects negative positions before the module sees them. */
@@ -182,13 +171,13 @@ TEST_F(rw, huge_offset_fails_cleanly)
 	ssize_t n;
 
 	for (i = 0; i < ARRAY_SIZE(offs); i++) {
-		n = zc_pread(self->fd, self->data, 100, offs[i]);
+		n = zt_pread(self->fd, self->data, 100, offs[i]);
 		EXPECT_TRUE(n == -ENXIO || n == -EINVAL)
 			TH_LOG("pread at 0x%llx: %zd", (unsigned long long)offs[i], n);
-		n = zc_pwrite(self->fd, self->data, 100, offs[i]);
+		n = zt_pwrite(self->fd, self->data, 100, offs[i]);
 		EXPECT_TRUE(n == -ENXIO || n == -EINVAL)
 			TH_LOG("pwrite at 0x%llx: %zd", (unsigned long long)offs[i], n);
-		n = zc_pread(self->fd, self->data, 1, offs[i]);
+		n = zt_pread(self->fd, self->data, 1, offs[i]);
 		EXPECT_TRUE(n == -ENXIO || n == -EINVAL)
 			TH_LOG("1-byte pread at 0x%llx: %zd",
 			       (unsigned long long)offs[i], n);
@@ -201,19 +190,19 @@ TEST_F(rw, pread_does_not_cross_into_next_buffer)
 	struct zcdev_alloc b;
 	__u64 len = self->a.buf_len;
 
-	ASSERT_EQ(0, zc_alloc(self->fd, variant->kind, len, &b));
-	zc_fill(self->data, len, 0, 16);
-	ASSERT_EQ((ssize_t)len, zc_pwrite(self->fd, self->data, len, b.offset));
+	ASSERT_EQ(0, zt_alloc(self->fd, variant->kind, len, &b));
+	zt_fill(self->data, len, 0, 16);
+	ASSERT_EQ((ssize_t)len, zt_pwrite(self->fd, self->data, len, b.offset));
 	memset(self->data, 0, len);
-	ASSERT_EQ((ssize_t)len, zc_pwrite(self->fd, self->data, len,
+	ASSERT_EQ((ssize_t)len, zt_pwrite(self->fd, self->data, len,
 					  self->a.offset));
-	EXPECT_EQ(10, zc_pread(self->fd, self->data, 2 * len, self->end - 10));
-	EXPECT_EQ(-1, zc_first_nonzero(self->data, 10));
+	EXPECT_EQ(10, zt_pread(self->fd, self->data, 2 * len, self->end - 10));
+	EXPECT_EQ(-1, zt_first_nonzero(self->data, 10));
 }
 
 TEST_F(rw, zero_length_pread_returns_zero)
 {
-	EXPECT_EQ(0, zc_pread(self->fd, self->data, 0, self->a.offset));
+	EXPECT_EQ(0, zt_pread(self->fd, self->data, 0, self->a.offset));
 }
 
 TEST_HARNESS_MAIN

@@ -11,7 +11,7 @@
 FIXTURE(map) {
 	int fd;
 	struct zcdev_info info;
-	size_t page;
+	__u64 page;
 	size_t len;		/* a.buf_len */
 	struct zcdev_alloc a;	/* NPAGES pages */
 	unsigned char *data;	/* len bytes of scratch */
@@ -31,103 +31,78 @@ FIXTURE_VARIANT_ADD(map, pages) {
 
 FIXTURE_SETUP(map)
 {
-	self->fd = -1;
-	self->data = NULL;
-	ZC_SETUP_OPEN(&self->fd, &self->info);
-	ZC_SETUP_NEED_KIND(&self->info, variant->kind);
-	self->page = self->info.page_size;
-	ASSERT_EQ(0, zc_alloc(self->fd, variant->kind, NPAGES * self->page,
-			      &self->a));
+	ZT_SETUP_ONE_BUFFER(self, variant->kind, NPAGES, self->a.buf_len);
 	self->len = self->a.buf_len;
-	ASSERT_EQ(NPAGES * self->page, self->len);
-	self->data = malloc(self->len);
-	ASSERT_NE(NULL, self->data);
 }
 
 FIXTURE_TEARDOWN(map)
 {
-	free(self->data);
-	if (self->fd >= 0)
-		close(self->fd);
-}
-
-static __u64 file_bytes(int fd)
-{
-	struct zcdev_info info;
-
-	return zc_info(fd, &info) ? ~0ULL : info.file_bytes;
-}
-
-static __u64 total_bytes(int fd)
-{
-	struct zcdev_info info;
-
-	return zc_info(fd, &info) ? ~0ULL : info.total_bytes;
+	ZT_TEARDOWN_ONE_BUFFER(self);
 }
 
 TEST_F(map, mmap_shared_whole_buffer_works)
 {
-	unsigned char *p = zc_mmap(self->fd, self->len, MAP_SHARED,
+	unsigned char *p = zt_mmap(self->fd, self->len, MAP_SHARED,
 				   self->a.offset);
 
 	ASSERT_NE(NULL, p) TH_LOG("mmap: %s", strerror(errno));
-	EXPECT_EQ(-1, zc_first_nonzero(p, self->len));
-	zc_fill(p, self->len, 0, 21);
-	EXPECT_EQ(-1, zc_check(p, self->len, 0, 21));
+	EXPECT_EQ(-1, zt_first_nonzero(p, self->len));
+	zt_fill(p, self->len, 0, 21);
+	EXPECT_EQ(-1, zt_check(p, self->len, 0, 21));
 	EXPECT_EQ(0, munmap(p, self->len));
 }
 
 TEST_F(map, mmap_write_is_seen_by_pread)
 {
-	unsigned char *p = zc_mmap(self->fd, self->len, MAP_SHARED,
+	unsigned char *p = zt_mmap(self->fd, self->len, MAP_SHARED,
 				   self->a.offset);
 
 	ASSERT_NE(NULL, p);
-	zc_fill(p, self->len, 0, 22);
-	ASSERT_EQ((ssize_t)self->len, zc_pread(self->fd, self->data, self->len,
+	zt_fill(p, self->len, 0, 22);
+	ASSERT_EQ((ssize_t)self->len, zt_pread(self->fd, self->data, self->len,
 					       self->a.offset));
-	EXPECT_EQ(-1, zc_check(self->data, self->len, 0, 22));
+	EXPECT_EQ(-1, zt_check(self->data, self->len, 0, 22));
 	munmap(p, self->len);
 }
 
 TEST_F(map, pwrite_is_seen_by_mmap)
 {
-	unsigned char *p = zc_mmap(self->fd, self->len, MAP_SHARED,
+	unsigned char *p = zt_mmap(self->fd, self->len, MAP_SHARED,
 				   self->a.offset);
 
 	ASSERT_NE(NULL, p);
 	/* Touch the mapping first so stale PTEs would show. */
 	EXPECT_EQ(0, p[0] + p[self->len - 1]);
-	zc_fill(self->data, self->len, 0, 23);
-	ASSERT_EQ((ssize_t)self->len, zc_pwrite(self->fd, self->data, self->len,
+	zt_fill(self->data, self->len, 0, 23);
+	ASSERT_EQ((ssize_t)self->len, zt_pwrite(self->fd, self->data, self->len,
 						self->a.offset));
-	EXPECT_EQ(-1, zc_check(p, self->len, 0, 23));
+	EXPECT_EQ(-1, zt_check(p, self->len, 0, 23));
 	munmap(p, self->len);
 }
 
 TEST_F(map, mmap_private_is_einval)
 {
-	EXPECT_EQ(EINVAL, zc_mmap_err(self->fd, self->len, MAP_PRIVATE,
+	EXPECT_EQ(EINVAL, zt_mmap_err(self->fd, self->len, MAP_PRIVATE,
 				      self->a.offset));
 }
 
 TEST_F(map, mmap_longer_than_buffer_is_enxio)
 {
-	EXPECT_EQ(ENXIO, zc_mmap_err(self->fd, self->len + self->page,
+	EXPECT_EQ(ENXIO, zt_mmap_err(self->fd, self->len + self->page,
 				     MAP_SHARED, self->a.offset));
 }
 
 TEST_F(map, mmap_running_past_end_is_enxio)
 {
-	EXPECT_EQ(ENXIO, zc_mmap_err(self->fd, self->len, MAP_SHARED,
+	EXPECT_EQ(ENXIO, zt_mmap_err(self->fd, self->len, MAP_SHARED,
 				     self->a.offset + self->page));
-	EXPECT_EQ(ENXIO, zc_mmap_err(self->fd, 2 * self->page, MAP_SHARED,
+	EXPECT_EQ(ENXIO, zt_mmap_err(self->fd, 2 * self->page, MAP_SHARED,
 				     self->a.offset + self->len - self->page));
 }
 
 TEST_F(map, mmap_in_no_buffer_is_enxio)
 {
-	EXPECT_EQ(ENXIO, zc_mmap_err(self->fd, self->page, MAP_SHARED,
+	EXPECT_EQ(ENXIO, zt_mmap_err(self->fd, self->page, MAP_SHARED,
 				     self->a.offset + self->len +
 				     64 * self->page));
 }
@@ -137,19 +112,19 @@ TEST_F(map, mmap_across_two_buffers_is_enxio)
 {
 	struct zcdev_alloc b;
 
-	ASSERT_EQ(0, zc_alloc(self->fd, variant->kind, self->len, &b));
+	ASSERT_EQ(0, zt_alloc(self->fd, variant->kind, self->len, &b));
 	if (b.offset != self->a.offset + self->len)
 		TH_LOG("buffers are not adjacent (%llx, %llx)",
 		       (unsigned long long)self->a.offset,
 		       (unsigned long long)b.offset);
-	EXPECT_EQ(ENXIO, zc_mmap_err(self->fd, 2 * self->page, MAP_SHARED,
+	EXPECT_EQ(ENXIO, zt_mmap_err(self->fd, 2 * self->page, MAP_SHARED,
 				     self->a.offset + self->len - self->page));
 }
 
 TEST_F(map, mmap_of_freed_buffer_is_enxio)
 {
-	ASSERT_EQ(0, zc_free(self->fd, self->a.handle));
-	EXPECT_EQ(ENXIO, zc_mmap_err(self->fd, self->len, MAP_SHARED,
+	ASSERT_EQ(0, zt_free(self->fd, self->a.handle));
+	EXPECT_EQ(ENXIO, zt_mmap_err(self->fd, self->len, MAP_SHARED,
 				     self->a.offset));
 }
 
@@ -158,16 +133,16 @@ TEST_F(map, mmap_sub_range_maps_right_bytes)
 {
 	unsigned char *p;
 
-	zc_fill(self->data, self->len, 0, 24);
-	ASSERT_EQ((ssize_t)self->len, zc_pwrite(self->fd, self->data, self->len,
+	zt_fill(self->data, self->len, 0, 24);
+	ASSERT_EQ((ssize_t)self->len, zt_pwrite(self->fd, self->data, self->len,
 						self->a.offset));
-	p = zc_mmap(self->fd, self->page, MAP_SHARED,
+	p = zt_mmap(self->fd, self->page, MAP_SHARED,
 		    self->a.offset + self->page);
 	ASSERT_NE(NULL, p) TH_LOG("mmap: %s", strerror(errno));
-	EXPECT_EQ(-1, zc_check(p, self->page, self->page, 24));
+	EXPECT_EQ(-1, zt_check(p, self->page, self->page, 24));
 	/* And a write through it lands in the second page. */
 	memset(p, 0x3c, 16);
-	ASSERT_EQ(16, zc_pread(self->fd, self->data, 16,
+	ASSERT_EQ(16, zt_pread(self->fd, self->data, 16,
 			       self->a.offset + self->page));
 	EXPECT_EQ(0x3c, self->data[0]);
 	EXPECT_EQ(0x3c, self->data[15]);
@@ -178,101 +153,101 @@ TEST_F(map, mmap_last_page_maps_right_bytes)
 {
 	unsigned char *p;
 
-	zc_fill(self->data, self->len, 0, 25);
-	ASSERT_EQ((ssize_t)self->len, zc_pwrite(self->fd, self->data, self->len,
+	zt_fill(self->data, self->len, 0, 25);
+	ASSERT_EQ((ssize_t)self->len, zt_pwrite(self->fd, self->data, self->len,
 						self->a.offset));
-	p = zc_mmap(self->fd, self->page, MAP_SHARED,
+	p = zt_mmap(self->fd, self->page, MAP_SHARED,
 		    self->a.offset + self->len - self->page);
 	ASSERT_NE(NULL, p);
-	EXPECT_EQ(-1, zc_check(p, self->page, self->len - self->page, 25));
+	EXPECT_EQ(-1, zt_check(p, self->page, self->len - self->page, 25));
 	munmap(p, self->page);
 }
 
 TEST_F(map, two_mappings_share_bytes)
 {
-	unsigned char *p = zc_mmap(self->fd, self->len, MAP_SHARED,
+	unsigned char *p = zt_mmap(self->fd, self->len, MAP_SHARED,
 				   self->a.offset);
-	unsigned char *q = zc_mmap(self->fd, self->len, MAP_SHARED,
+	unsigned char *q = zt_mmap(self->fd, self->len, MAP_SHARED,
 				   self->a.offset);
 
 	ASSERT_NE(NULL, p);
 	ASSERT_NE(NULL, q);
 	ASSERT_NE(p, q);
-	zc_fill(p, self->len, 0, 26);
-	EXPECT_EQ(-1, zc_check(q, self->len, 0, 26));
+	zt_fill(p, self->len, 0, 26);
+	EXPECT_EQ(-1, zt_check(q, self->len, 0, 26));
 	munmap(p, self->len);
-	EXPECT_EQ(-1, zc_check(q, self->len, 0, 26));
+	EXPECT_EQ(-1, zt_check(q, self->len, 0, 26));
 	munmap(q, self->len);
 }
 
 TEST_F(map, mapping_survives_free)
 {
-	unsigned char *p = zc_mmap(self->fd, self->len, MAP_SHARED,
+	unsigned char *p = zt_mmap(self->fd, self->len, MAP_SHARED,
 				   self->a.offset);
 	struct zcdev_query q;
 
 	ASSERT_NE(NULL, p);
-	zc_fill(p, self->len, 0, 27);
-	ASSERT_EQ(0, zc_free(self->fd, self->a.handle));
-	EXPECT_EQ(-ENOENT, zc_query(self->fd, self->a.handle, &q));
-	EXPECT_EQ(-1, zc_check(p, self->len, 0, 27));
-	zc_fill(p, self->len, 0, 28);
-	EXPECT_EQ(-1, zc_check(p, self->len, 0, 28));
+	zt_fill(p, self->len, 0, 27);
+	ASSERT_EQ(0, zt_free(self->fd, self->a.handle));
+	EXPECT_EQ(-ENOENT, zt_query(self->fd, self->a.handle, &q));
+	EXPECT_EQ(-1, zt_check(p, self->len, 0, 27));
+	zt_fill(p, self->len, 0, 28);
+	EXPECT_EQ(-1, zt_check(p, self->len, 0, 28));
 	munmap(p, self->len);
 }
 
 TEST_F(map, mapping_survives_close)
 {
-	unsigned char *p = zc_mmap(self->fd, self->len, MAP_SHARED,
+	unsigned char *p = zt_mmap(self->fd, self->len, MAP_SHARED,
 				   self->a.offset);
 
 	ASSERT_NE(NULL, p);
-	zc_fill(p, self->len, 0, 29);
+	zt_fill(p, self->len, 0, 29);
 	ASSERT_EQ(0, close(self->fd));
 	self->fd = -1;
-	EXPECT_EQ(-1, zc_check(p, self->len, 0, 29));
-	zc_fill(p, self->len, 0, 30);
-	EXPECT_EQ(-1, zc_check(p, self->len, 0, 30));
+	EXPECT_EQ(-1, zt_check(p, self->len, 0, 29));
+	zt_fill(p, self->len, 0, 30);
+	EXPECT_EQ(-1, zt_check(p, self->len, 0, 30));
 	munmap(p, self->len);
 }
 
 TEST_F(map, mapping_survives_free_and_close)
 {
-	unsigned char *p = zc_mmap(self->fd, self->len, MAP_SHARED,
+	unsigned char *p = zt_mmap(self->fd, self->len, MAP_SHARED,
 				   self->a.offset);
 
 	ASSERT_NE(NULL, p);
-	zc_fill(p, self->len, 0, 31);
-	ASSERT_EQ(0, zc_free(self->fd, self->a.handle));
+	zt_fill(p, self->len, 0, 31);
+	ASSERT_EQ(0, zt_free(self->fd, self->a.handle));
 	ASSERT_EQ(0, close(self->fd));
 	self->fd = -1;
-	EXPECT_EQ(-1, zc_check(p, self->len, 0, 31));
-	zc_fill(p, self->len, 0, 32);
-	EXPECT_EQ(-1, zc_check(p, self->len, 0, 32));
+	EXPECT_EQ(-1, zt_check(p, self->len, 0, 31));
+	zt_fill(p, self->len, 0, 32);
+	EXPECT_EQ(-1, zt_check(p, self->len, 0, 32));
 	munmap(p, self->len);
 }
 
 /* The header: a freed buffer that is still mapped counts in file_bytes. */
 TEST_F(map, freed_mapped_buffer_counts_in_file_bytes)
 {
-	unsigned char *p = zc_mmap(self->fd, self->len, MAP_SHARED,
+	unsigned char *p = zt_mmap(self->fd, self->len, MAP_SHARED,
 				   self->a.offset);
 
 	ASSERT_NE(NULL, p);
-	ASSERT_EQ(0, zc_free(self->fd, self->a.handle));
-	EXPECT_EQ((__u64)self->len, file_bytes(self->fd));
+	ASSERT_EQ(0, zt_free(self->fd, self->a.handle));
+	EXPECT_EQ((__u64)self->len, zt_file_bytes(self->fd));
 	munmap(p, self->len);
 }
 
 TEST_F(map, munmap_of_freed_buffer_releases_file_bytes)
 {
-	unsigned char *p = zc_mmap(self->fd, self->len, MAP_SHARED,
+	unsigned char *p = zt_mmap(self->fd, self->len, MAP_SHARED,
 				   self->a.offset);
 
 	ASSERT_NE(NULL, p);
-	ASSERT_EQ(0, zc_free(self->fd, self->a.handle));
+	ASSERT_EQ(0, zt_free(self->fd, self->a.handle));
 	ASSERT_EQ(0, munmap(p, self->len));
-	EXPECT_EQ(0ULL, file_bytes(self->fd));
+	EXPECT_EQ(0ULL, zt_file_bytes(self->fd));
 }
 
 /*
@@ -281,42 +256,42 @@ TEST_F(map, munmap_of_freed_buffer_releases_file_bytes)
  */
 TEST_F(map, closed_file_mapping_counts_in_total_until_munmap)
 {
-	__u64 base = total_bytes(self->fd);
+	__u64 base = zt_total_bytes(self->fd);
 	struct zcdev_alloc b;
 	unsigned char *p;
-	int fd2 = zc_open();
+	int fd2 = zt_open();
 
 	ASSERT_LE(0, fd2);
-	ASSERT_EQ(0, zc_alloc(fd2, variant->kind, self->len, &b));
-	p = zc_mmap(fd2, self->len, MAP_SHARED, b.offset);
+	ASSERT_EQ(0, zt_alloc(fd2, variant->kind, self->len, &b));
+	p = zt_mmap(fd2, self->len, MAP_SHARED, b.offset);
 	ASSERT_NE(NULL, p);
-	zc_fill(p, self->len, 0, 33);
+	zt_fill(p, self->len, 0, 33);
 	ASSERT_EQ(0, close(fd2));
-	EXPECT_EQ(base + b.buf_len, total_bytes(self->fd));
-	EXPECT_EQ(-1, zc_check(p, self->len, 0, 33));
+	EXPECT_EQ(base + b.buf_len, zt_total_bytes(self->fd));
+	EXPECT_EQ(-1, zt_check(p, self->len, 0, 33));
 	ASSERT_EQ(0, munmap(p, self->len));
-	EXPECT_EQ(base, total_bytes(self->fd));
+	EXPECT_EQ(base, zt_total_bytes(self->fd));
 }
 
 TEST_F(map, fork_child_sees_parent_data)
 {
-	unsigned char *p = zc_mmap(self->fd, self->len, MAP_SHARED,
+	unsigned char *p = zt_mmap(self->fd, self->len, MAP_SHARED,
 				   self->a.offset);
 	pid_t pid;
 
 	ASSERT_NE(NULL, p);
-	zc_fill(p, self->len, 0, 34);
+	zt_fill(p, self->len, 0, 34);
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0)
-		_exit(zc_check(p, self->len, 0, 34) == -1 ? 0 : 1);
-	EXPECT_EQ(0, zc_wait(pid));
+		_exit(zt_check(p, self->len, 0, 34) == -1 ? 0 : 1);
+	EXPECT_EQ(0, zt_wait(pid));
 	munmap(p, self->len);
 }
 
 TEST_F(map, fork_parent_sees_child_writes)
 {
-	unsigned char *p = zc_mmap(self->fd, self->len, MAP_SHARED,
+	unsigned char *p = zt_mmap(self->fd, self->len, MAP_SHARED,
 				   self->a.offset);
 	pid_t pid;
 
@@ -325,21 +300,21 @@ TEST_F(map, fork_parent_sees_child_writes)
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
-		zc_fill(p, self->len, 0, 35);
+		zt_fill(p, self->len, 0, 35);
 		_exit(0);
 	}
-	ASSERT_EQ(0, zc_wait(pid));
-	EXPECT_EQ(-1, zc_check(p, self->len, 0, 35));
-	ASSERT_EQ((ssize_t)self->len, zc_pread(self->fd, self->data, self->len,
+	ASSERT_EQ(0, zt_wait(pid));
+	EXPECT_EQ(-1, zt_check(p, self->len, 0, 35));
+	ASSERT_EQ((ssize_t)self->len, zt_pread(self->fd, self->data, self->len,
 					       self->a.offset));
-	EXPECT_EQ(-1, zc_check(self->data, self->len, 0, 35));
+	EXPECT_EQ(-1, zt_check(self->data, self->len, 0, 35));
 	munmap(p, self->len);
 }
 
 /* The child outlives the parent's mapping, FREE and close. */
 TEST_F(map, fork_child_keeps_buffer_after_parent_lets_go)
 {
-	unsigned char *p = zc_mmap(self->fd, self->len, MAP_SHARED,
+	unsigned char *p = zt_mmap(self->fd, self->len, MAP_SHARED,
 				   self->a.offset);
 	int go[2];
 	pid_t pid;
@@ -347,45 +322,45 @@ TEST_F(map, fork_child_keeps_buffer_after_parent_lets_go)
 
 	ASSERT_NE(NULL, p);
 	ASSERT_EQ(0, pipe(go));
-	zc_fill(p, self->len, 0, 36);
+	zt_fill(p, self->len, 0, 36);
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
 		close(go[1]);
 		if (read(go[0], &c, 1) != 1)
 			_exit(2);
-		_exit(zc_check(p, self->len, 0, 36) == -1 ? 0 : 1);
+		_exit(zt_check(p, self->len, 0, 36) == -1 ? 0 : 1);
 	}
 	close(go[0]);
 	ASSERT_EQ(0, munmap(p, self->len));
-	ASSERT_EQ(0, zc_free(self->fd, self->a.handle));
+	ASSERT_EQ(0, zt_free(self->fd, self->a.handle));
 	ASSERT_EQ(0, close(self->fd));
 	self->fd = -1;
 	ASSERT_EQ(1, write(go[1], "x", 1));
 	close(go[1]);
-	EXPECT_EQ(0, zc_wait(pid));
+	EXPECT_EQ(0, zt_wait(pid));
 }
 
 TEST_F(map, partial_munmap_keeps_rest_working)
 {
-	unsigned char *p = zc_mmap(self->fd, self->len, MAP_SHARED,
+	unsigned char *p = zt_mmap(self->fd, self->len, MAP_SHARED,
 				   self->a.offset);
 	size_t pg = self->page;
 
 	ASSERT_NE(NULL, p);
-	zc_fill(p, self->len, 0, 37);
+	zt_fill(p, self->len, 0, 37);
 	ASSERT_EQ(0, munmap(p + pg, pg));
-	EXPECT_EQ(-1, zc_check(p, pg, 0, 37));
-	EXPECT_EQ(-1, zc_check(p + 2 * pg, pg, 2 * pg, 37));
+	EXPECT_EQ(-1, zt_check(p, pg, 0, 37));
+	EXPECT_EQ(-1, zt_check(p + 2 * pg, pg, 2 * pg, 37));
 	memset(p + 2 * pg, 0x77, pg);
-	ASSERT_EQ((ssize_t)pg, zc_pread(self->fd, self->data, pg,
+	ASSERT_EQ((ssize_t)pg, zt_pread(self->fd, self->data, pg,
 					self->a.offset + 2 * pg));
 	EXPECT_EQ(0x77, self->data[0]);
 	EXPECT_EQ(0x77, self->data[pg - 1]);
 	/* The unmapped middle page is still the buffer's, via pread. */
-	ASSERT_EQ((ssize_t)pg, zc_pread(self->fd, self->data, pg,
+	ASSERT_EQ((ssize_t)pg, zt_pread(self->fd, self->data, pg,
 					self->a.offset + pg));
-	EXPECT_EQ(-1, zc_check(self->data, pg, pg, 37));
+	EXPECT_EQ(-1, zt_check(self->data, pg, pg, 37));
 	munmap(p, pg);
 	munmap(p + 2 * pg, pg);
 }
@@ -396,30 +371,30 @@ TEST_F(map, partial_munmap_keeps_rest_working)
  */
 TEST_F(map, split_mapping_releases_buffer_once)
 {
-	unsigned char *p = zc_mmap(self->fd, self->len, MAP_SHARED,
+	unsigned char *p = zt_mmap(self->fd, self->len, MAP_SHARED,
 				   self->a.offset);
 	size_t pg = self->page;
 
 	ASSERT_NE(NULL, p);
-	ASSERT_EQ(0, zc_free(self->fd, self->a.handle));
+	ASSERT_EQ(0, zt_free(self->fd, self->a.handle));
 	ASSERT_EQ(0, munmap(p + pg, pg));
-	EXPECT_EQ((__u64)self->len, file_bytes(self->fd));
+	EXPECT_EQ((__u64)self->len, zt_file_bytes(self->fd));
 	ASSERT_EQ(0, munmap(p, pg));
-	EXPECT_EQ((__u64)self->len, file_bytes(self->fd));
+	EXPECT_EQ((__u64)self->len, zt_file_bytes(self->fd));
 	memset(p + 2 * pg, 0x11, pg);
 	ASSERT_EQ(0, munmap(p + 2 * pg, pg));
-	EXPECT_EQ(0ULL, file_bytes(self->fd));
+	EXPECT_EQ(0ULL, zt_file_bytes(self->fd));
 }
 
 TEST_F(map, mprotect_read_only_mapping_still_reads)
 {
-	unsigned char *p = zc_mmap(self->fd, self->len, MAP_SHARED,
+	unsigned char *p = zt_mmap(self->fd, self->len, MAP_SHARED,
 				   self->a.offset);
 
 	ASSERT_NE(NULL, p);
-	zc_fill(p, self->len, 0, 38);
+	zt_fill(p, self->len, 0, 38);
 	ASSERT_EQ(0, mprotect(p, self->len, PROT_READ));
-	EXPECT_EQ(-1, zc_check(p, self->len, 0, 38));
+	EXPECT_EQ(-1, zt_check(p, self->len, 0, 38));
 	munmap(p, self->len);
 }
 

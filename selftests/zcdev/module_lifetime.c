@@ -42,7 +42,7 @@ static int reload_with(const char *params)
 	ret = load_module(params);
 	if (ret)
 		return ret;
-	return wait_path(zc_dev_path(), true, 5000) ? 0 : -ENODEV;
+	return wait_path(zt_dev_path(), true, 5000) ? 0 : -ENODEV;
 }
 
 #define SMALL_PAGES 8
@@ -58,15 +58,15 @@ FIXTURE_SETUP(life)
 	int fd;
 
 	if (access(ko_path(), R_OK))
-		ZC_SETUP_SKIP("%s: %s (set ZCDEV_KO)", ko_path(),
+		ZT_SETUP_SKIP("%s: %s (set ZCDEV_KO)", ko_path(),
 			      strerror(errno));
 	if (!module_loaded())
-		ZC_SETUP_SKIP("module %s is not loaded", MOD_NAME);
-	fd = zc_open();
-	if (zc_open_error_means_absent(fd))
-		ZC_SETUP_SKIP("%s: %s", zc_dev_path(), strerror(-fd));
+		ZT_SETUP_SKIP("module %s is not loaded", MOD_NAME);
+	fd = zt_open();
+	if (zt_open_error_means_absent(fd))
+		ZT_SETUP_SKIP("%s: %s", zt_dev_path(), strerror(-fd));
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, zc_info(fd, &info));
+	ASSERT_EQ(0, zt_info(fd, &info));
 	close(fd);
 	read_params(self->params, sizeof(self->params));
 }
@@ -85,19 +85,17 @@ FIXTURE_TEARDOWN(life)
 	if (self->changed && module_loaded())
 		EXPECT_EQ(0, delete_module(MOD_NAME));
 	if (!module_loaded()) {
-		ret = load_module(self->params);
-		if (ret == -EINVAL && self->params[0])
-			ret = load_module("");
+		ret = reload_module(self->params);
 		EXPECT_EQ(0, ret) TH_LOG("reload %s: %s", ko_path(),
 					 strerror(-ret));
 	}
-	EXPECT_TRUE(wait_path(zc_dev_path(), true, 5000));
+	EXPECT_TRUE(wait_path(zt_dev_path(), true, 5000));
 }
 
 TEST_F(life, unload_refused_while_file_open)
 {
 	struct zcdev_info info;
-	int fd = zc_open();
+	int fd = zt_open();
 	int ret;
 
 	ASSERT_LE(0, fd);
@@ -106,7 +104,7 @@ TEST_F(life, unload_refused_while_file_open)
 		TH_LOG("delete_module: %s", strerror(-ret));
 	EXPECT_TRUE(module_loaded());
 	/* The open file still works. */
-	EXPECT_EQ(0, zc_info(fd, &info));
+	EXPECT_EQ(0, zt_info(fd, &info));
 	close(fd);
 }
 
@@ -114,23 +112,23 @@ TEST_F(life, unload_refused_while_only_mapping_exists)
 {
 	struct zcdev_alloc a;
 	unsigned char *p;
-	int fd = zc_open();
+	int fd = zt_open();
 	int ret;
 
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, zc_alloc(fd, ZCDEV_BUF_PAGES,
+	ASSERT_EQ(0, zt_alloc(fd, ZCDEV_BUF_PAGES,
 			      2 * sysconf(_SC_PAGESIZE), &a));
-	p = zc_mmap(fd, a.buf_len, MAP_SHARED, a.offset);
+	p = zt_mmap(fd, a.buf_len, MAP_SHARED, a.offset);
 	ASSERT_NE(NULL, p);
-	zc_fill(p, a.buf_len, 0, 51);
-	ASSERT_EQ(0, zc_free(fd, a.handle));
+	zt_fill(p, a.buf_len, 0, 51);
+	ASSERT_EQ(0, zt_free(fd, a.handle));
 	ASSERT_EQ(0, close(fd));
 
 	ret = delete_module(MOD_NAME);
 	EXPECT_TRUE(ret == -EWOULDBLOCK || ret == -EBUSY)
 		TH_LOG("delete_module: %s", strerror(-ret));
 	EXPECT_TRUE(module_loaded());
-	EXPECT_EQ(-1, zc_check(p, a.buf_len, 0, 51));
+	EXPECT_EQ(-1, zt_check(p, a.buf_len, 0, 51));
 	EXPECT_EQ(0, munmap(p, a.buf_len));
 }
 
@@ -138,12 +136,12 @@ TEST_F(life, unload_succeeds_once_unused)
 {
 	struct zcdev_alloc a;
 	unsigned char *p;
-	int fd = zc_open();
+	int fd = zt_open();
 
 	/* Use it fully first, then let everything go. */
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, zc_alloc(fd, ZCDEV_BUF_PAGES, 1, &a));
-	p = zc_mmap(fd, a.buf_len, MAP_SHARED, a.offset);
+	ASSERT_EQ(0, zt_alloc(fd, ZCDEV_BUF_PAGES, 1, &a));
+	p = zt_mmap(fd, a.buf_len, MAP_SHARED, a.offset);
 	ASSERT_NE(NULL, p);
 	p[0] = 1;
 	ASSERT_EQ(0, munmap(p, a.buf_len));
@@ -160,22 +158,17 @@ TEST_F(life, reload_brings_device_back)
 	int fd, ret;
 
 	ASSERT_EQ(0, delete_module(MOD_NAME));
-	ret = load_module(self->params);
-	if (ret == -EINVAL && self->params[0]) {
-		TH_LOG("parameters \"%s\" refused, loading without",
-		       self->params);
-		ret = load_module("");
-	}
+	ret = reload_module(self->params);
 	ASSERT_EQ(0, ret) TH_LOG("finit_module %s: %s", ko_path(),
 				 strerror(-ret));
-	ASSERT_TRUE(wait_path(zc_dev_path(), true, 5000))
-		TH_LOG("%s did not appear", zc_dev_path());
+	ASSERT_TRUE(wait_path(zt_dev_path(), true, 5000))
+		TH_LOG("%s did not appear", zt_dev_path());
 	/* The device node may exist before udev-less permissions settle. */
-	fd = zc_open();
+	fd = zt_open();
 	ASSERT_LE(0, fd) TH_LOG("open: %s", strerror(-fd));
-	ASSERT_EQ(0, zc_info(fd, &info));
+	ASSERT_EQ(0, zt_info(fd, &info));
 	EXPECT_EQ(0ULL, info.total_bytes);
-	ASSERT_EQ(0, zc_alloc(fd, ZCDEV_BUF_PAGES, 1, NULL));
+	ASSERT_EQ(0, zt_alloc(fd, ZCDEV_BUF_PAGES, 1, NULL));
 	close(fd);
 }
 
@@ -191,9 +184,9 @@ TEST_F(life, params_are_reported_by_info)
 		 4 * pg, SMALL_PAGES * pg, 3 * SMALL_PAGES / 2 * pg);
 	self->changed = true;
 	ASSERT_EQ(0, reload_with(params));
-	fd = zc_open();
+	fd = zt_open();
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, zc_info(fd, &info));
+	ASSERT_EQ(0, zt_info(fd, &info));
 	EXPECT_EQ((__u64)(4 * pg), info.max_buf_bytes);
 	EXPECT_EQ((__u64)(SMALL_PAGES * pg), info.max_file_bytes);
 	EXPECT_EQ((__u64)(3 * SMALL_PAGES / 2 * pg), info.max_total_bytes);
@@ -213,19 +206,19 @@ TEST_F(life, alloc_over_file_budget_is_enospc)
 		 2 * SMALL_PAGES * pg, SMALL_PAGES * pg, 8 * SMALL_PAGES * pg);
 	self->changed = true;
 	ASSERT_EQ(0, reload_with(params));
-	fd = zc_open();
+	fd = zt_open();
 	ASSERT_LE(0, fd);
 	/* One buffer bigger than the whole budget. */
-	EXPECT_EQ(-ENOSPC, zc_alloc(fd, ZCDEV_BUF_PAGES,
+	EXPECT_EQ(-ENOSPC, zt_alloc(fd, ZCDEV_BUF_PAGES,
 				    (SMALL_PAGES + 1) * pg, NULL));
 	/* Filling it up, then one page more. */
-	ASSERT_EQ(0, zc_alloc(fd, ZCDEV_BUF_PAGES, SMALL_PAGES / 2 * pg, NULL));
-	ASSERT_EQ(0, zc_alloc(fd, ZCDEV_BUF_PAGES, SMALL_PAGES / 2 * pg, &a));
-	EXPECT_EQ(-ENOSPC, zc_alloc(fd, ZCDEV_BUF_PAGES, 1, NULL));
-	EXPECT_EQ(-ENOSPC, zc_alloc(fd, ZCDEV_BUF_COHERENT, 1, NULL));
+	ASSERT_EQ(0, zt_alloc(fd, ZCDEV_BUF_PAGES, SMALL_PAGES / 2 * pg, NULL));
+	ASSERT_EQ(0, zt_alloc(fd, ZCDEV_BUF_PAGES, SMALL_PAGES / 2 * pg, &a));
+	EXPECT_EQ(-ENOSPC, zt_alloc(fd, ZCDEV_BUF_PAGES, 1, NULL));
+	EXPECT_EQ(-ENOSPC, zt_alloc(fd, ZCDEV_BUF_COHERENT, 1, NULL));
 	/* Freeing one makes room again. */
-	ASSERT_EQ(0, zc_free(fd, a.handle));
-	EXPECT_EQ(0, zc_alloc(fd, ZCDEV_BUF_PAGES, SMALL_PAGES / 2 * pg, NULL));
+	ASSERT_EQ(0, zt_free(fd, a.handle));
+	EXPECT_EQ(0, zt_alloc(fd, ZCDEV_BUF_PAGES, SMALL_PAGES / 2 * pg, NULL));
 	close(fd);
 }
 
@@ -241,17 +234,17 @@ TEST_F(life, alloc_over_total_budget_is_enospc)
 		 4 * pg, SMALL_PAGES * pg, SMALL_PAGES * pg);
 	self->changed = true;
 	ASSERT_EQ(0, reload_with(params));
-	fd1 = zc_open();
-	fd2 = zc_open();
+	fd1 = zt_open();
+	fd2 = zt_open();
 	ASSERT_LE(0, fd1);
 	ASSERT_LE(0, fd2);
-	ASSERT_EQ(0, zc_alloc(fd1, ZCDEV_BUF_PAGES, 4 * pg, NULL));
-	ASSERT_EQ(0, zc_alloc(fd2, ZCDEV_BUF_PAGES, 4 * pg, NULL));
-	EXPECT_EQ(-ENOSPC, zc_alloc(fd1, ZCDEV_BUF_PAGES, 1, NULL));
-	EXPECT_EQ(-ENOSPC, zc_alloc(fd2, ZCDEV_BUF_PAGES, 1, NULL));
+	ASSERT_EQ(0, zt_alloc(fd1, ZCDEV_BUF_PAGES, 4 * pg, NULL));
+	ASSERT_EQ(0, zt_alloc(fd2, ZCDEV_BUF_PAGES, 4 * pg, NULL));
+	EXPECT_EQ(-ENOSPC, zt_alloc(fd1, ZCDEV_BUF_PAGES, 1, NULL));
+	EXPECT_EQ(-ENOSPC, zt_alloc(fd2, ZCDEV_BUF_PAGES, 1, NULL));
 	/* Closing a file gives its bytes back to everyone. */
 	ASSERT_EQ(0, close(fd2));
-	EXPECT_EQ(0, zc_alloc(fd1, ZCDEV_BUF_PAGES, 4 * pg, NULL));
+	EXPECT_EQ(0, zt_alloc(fd1, ZCDEV_BUF_PAGES, 4 * pg, NULL));
 	close(fd1);
 }
 

@@ -67,9 +67,9 @@ FIXTURE_SETUP(priv)
 	struct stat st;
 
 	if (getuid() != 0)
-		ZC_SETUP_SKIP("needs root to set the stage");
-	if (stat(zc_dev_path(), &st))
-		ZC_SETUP_SKIP("no %s", zc_dev_path());
+		ZT_SETUP_SKIP("needs root to set the stage");
+	if (stat(zt_dev_path(), &st))
+		ZT_SETUP_SKIP("no %s", zt_dev_path());
 	self->have_dev = true;
 	self->mode = st.st_mode & 07777;
 }
@@ -77,12 +77,12 @@ FIXTURE_SETUP(priv)
 FIXTURE_TEARDOWN(priv)
 {
 	if (self->have_dev)
-		chmod(zc_dev_path(), self->mode);
+		chmod(zt_dev_path(), self->mode);
 }
 
 static int child_open_is_eacces(void *arg __attribute__((unused)))
 {
-	int fd = zc_open();
+	int fd = zt_open();
 
 	CHILD_EXPECT(fd == -EACCES, "open as nobody gave %d, want -EACCES", fd);
 	return 0;
@@ -91,7 +91,7 @@ static int child_open_is_eacces(void *arg __attribute__((unused)))
 /* The default mode (0600) keeps users out until the admin says otherwise. */
 TEST_F(priv, default_mode_keeps_users_out)
 {
-	ASSERT_EQ(0600, self->mode)
+	ASSERT_EQ(0600U, self->mode)
 		TH_LOG("/dev/zcdev mode is %o; dev_mode changed?", self->mode);
 	ASSERT_EQ(0, as_nobody(child_open_is_eacces, NULL));
 }
@@ -101,21 +101,22 @@ static int child_basic_use(void *arg __attribute__((unused)))
 	struct zcdev_query q = { .size = sizeof(q) };
 	struct zcdev_dma_seg seg;
 	struct zcdev_alloc a;
-	int fd = zc_open();
+	int fd = zt_open();
 	char *p;
 
 	CHILD_EXPECT(fd >= 0, "open failed: %d", fd);
-	CHILD_EXPECT(!zc_alloc(fd, ZCDEV_BUF_PAGES, 8192, &a), "alloc failed");
-	p = zc_mmap(fd, 8192, MAP_SHARED, a.offset);
+	CHILD_EXPECT(!zt_alloc(fd, ZCDEV_BUF_PAGES, 8192, &a), "alloc failed");
+	p = zt_mmap(fd, 8192, MAP_SHARED, a.offset);
 	CHILD_EXPECT(p, "mmap failed: %s", strerror(errno));
 	p[0] = 1;
 
 	/* Metadata is fine; bus addresses are not. */
 	q.handle = a.handle;
-	CHILD_EXPECT(!zc_ioctl(fd, ZCDEV_IOC_QUERY, &q), "plain query failed");
+	CHILD_EXPECT(!zt_ioctl(fd, ZCDEV_IOC_QUERY, &q), "plain query failed");
 	q.segs_cap = 1;
+	q.seg_size = sizeof(seg);
 	q.segs_ptr = (uintptr_t)&seg;
-	CHILD_EXPECT(zc_ioctl(fd, ZCDEV_IOC_QUERY, &q) == -EPERM,
+	CHILD_EXPECT(zt_ioctl(fd, ZCDEV_IOC_QUERY, &q) == -EPERM,
 		     "DMA addresses reached an unprivileged caller");
 	return 0;
 }
@@ -123,34 +124,34 @@ static int child_basic_use(void *arg __attribute__((unused)))
 /* Granted access, a user can work but never sees DMA addresses. */
 TEST_F(priv, granted_user_works_without_dma_addresses)
 {
-	ASSERT_EQ(0, chmod(zc_dev_path(), 0666));
+	ASSERT_EQ(0, chmod(zt_dev_path(), 0666));
 	ASSERT_EQ(0, as_nobody(child_basic_use, NULL));
 }
 
 static int child_limits_hold(void *arg __attribute__((unused)))
 {
 	struct zcdev_info info;
-	int fd = zc_open();
+	int fd = zt_open();
 	__u64 left;
 
 	CHILD_EXPECT(fd >= 0, "open failed: %d", fd);
-	CHILD_EXPECT(!zc_info(fd, &info), "info failed");
-	CHILD_EXPECT(zc_alloc(fd, ZCDEV_BUF_PAGES, info.max_buf_bytes + 1,
+	CHILD_EXPECT(!zt_info(fd, &info), "info failed");
+	CHILD_EXPECT(zt_alloc(fd, ZCDEV_BUF_PAGES, info.max_buf_bytes + 1,
 			      NULL) == -EFBIG, "max_buf_bytes did not hold");
-	CHILD_EXPECT(zc_alloc(fd, ZCDEV_BUF_COHERENT,
+	CHILD_EXPECT(zt_alloc(fd, ZCDEV_BUF_COHERENT,
 			      info.max_coherent_bytes + 1, NULL) == -EFBIG,
 		     "max_coherent_bytes did not hold");
 	/* Just over what the file may still hold, within one buffer's size. */
 	left = info.max_file_bytes - info.file_bytes;
 	if (left + 4096 <= info.max_buf_bytes)
-		CHILD_EXPECT(zc_alloc(fd, ZCDEV_BUF_PAGES, left + 4096, NULL) ==
+		CHILD_EXPECT(zt_alloc(fd, ZCDEV_BUF_PAGES, left + 4096, NULL) ==
 			     -ENOSPC, "max_file_bytes did not hold");
 	return 0;
 }
 
 TEST_F(priv, limits_hold_for_users)
 {
-	ASSERT_EQ(0, chmod(zc_dev_path(), 0666));
+	ASSERT_EQ(0, chmod(zt_dev_path(), 0666));
 	ASSERT_EQ(0, as_nobody(child_limits_hold, NULL));
 }
 
@@ -163,10 +164,11 @@ static int child_memlock_limits_pins(void *arg __attribute__((unused)))
 		.len = len,
 	};
 	struct zcdev_dma_submit s = {
-		.size = sizeof(s), .nr_segs = 1, .segs_ptr = (uintptr_t)&seg,
+		.size = sizeof(s), .nr_segs = 1, .seg_size = sizeof(seg),
+		.segs_ptr = (uintptr_t)&seg,
 	};
 	struct rlimit rl = { 16 * 4096, 16 * 4096 };
-	int fd = zc_open();
+	int fd = zt_open();
 	char *src, *dst;
 	int ret;
 
@@ -179,7 +181,7 @@ static int child_memlock_limits_pins(void *arg __attribute__((unused)))
 	CHILD_EXPECT(src != MAP_FAILED && dst != MAP_FAILED, "mmap failed");
 	seg.src.addr = (uintptr_t)src;
 	seg.dst.addr = (uintptr_t)dst;
-	ret = zc_ioctl(fd, ZCDEV_IOC_DMA_SUBMIT, &s);
+	ret = zt_ioctl(fd, ZCDEV_IOC_DMA_SUBMIT, &s);
 	CHILD_EXPECT(ret == -ENOMEM,
 		     "pinning 128 pages under a 16-page RLIMIT_MEMLOCK gave %d",
 		     ret);
@@ -187,12 +189,15 @@ static int child_memlock_limits_pins(void *arg __attribute__((unused)))
 	/* Within the limit it works, and the pins are returned afterwards. */
 	seg.len = 4 * 4096;
 	for (int i = 0; i < 8; i++) {
-		struct zcdev_dma_wait w = { .size = sizeof(w), .timeout_ns = -1 };
+		struct zcdev_dma_wait w = {
+			.size = sizeof(w),
+			.deadline_ns = ZCDEV_DEADLINE_NEVER,
+		};
 
-		ret = zc_ioctl(fd, ZCDEV_IOC_DMA_SUBMIT, &s);
+		ret = zt_ioctl(fd, ZCDEV_IOC_DMA_SUBMIT, &s);
 		CHILD_EXPECT(!ret, "small pin %d failed: %d", i, ret);
 		w.id = s.id;
-		CHILD_EXPECT(!zc_ioctl(fd, ZCDEV_IOC_DMA_WAIT, &w) &&
+		CHILD_EXPECT(!zt_ioctl(fd, ZCDEV_IOC_DMA_WAIT, &w) &&
 			     w.status == ZCDEV_DMA_DONE, "transfer %d failed", i);
 	}
 	return 0;
@@ -202,14 +207,14 @@ static int child_memlock_limits_pins(void *arg __attribute__((unused)))
 TEST_F(priv, dma_pins_respect_rlimit_memlock)
 {
 	struct zcdev_info info;
-	int fd = zc_open();
+	int fd = zt_open();
 
 	ASSERT_GE(fd, 0);
-	ASSERT_EQ(0, zc_info(fd, &info));
+	ASSERT_EQ(0, zt_info(fd, &info));
 	close(fd);
 	if (!(info.features & ZCDEV_FEAT_DMA))
 		SKIP(return, "no DMA channel");
-	ASSERT_EQ(0, chmod(zc_dev_path(), 0666));
+	ASSERT_EQ(0, chmod(zt_dev_path(), 0666));
 	ASSERT_EQ(0, as_nobody(child_memlock_limits_pins, NULL));
 }
 
@@ -243,19 +248,19 @@ static int child_cgroup_charged(void *arg __attribute__((unused)))
 	const size_t len = 8 << 20;
 	long long before, after;
 	struct zcdev_alloc a;
-	int fd = zc_open(), ret;
+	int fd = zt_open(), ret;
 
 	CHILD_EXPECT(fd >= 0, "open failed: %d", fd);
 	before = read_number(CGROUP_TEST "/memory.current");
-	CHILD_EXPECT(!zc_alloc(fd, ZCDEV_BUF_PAGES, len, &a), "8 MiB alloc");
+	CHILD_EXPECT(!zt_alloc(fd, ZCDEV_BUF_PAGES, len, &a), "8 MiB alloc");
 	after = read_number(CGROUP_TEST "/memory.current");
 	CHILD_EXPECT(after - before >= (long long)len,
 		     "cgroup charged %lld bytes for an 8 MiB buffer",
 		     after - before);
 	/* memory.max is 24 MiB: 32 MiB more cannot fit. */
-	ret = zc_alloc(fd, ZCDEV_BUF_PAGES, 32 << 20, NULL);
+	ret = zt_alloc(fd, ZCDEV_BUF_PAGES, 32 << 20, NULL);
 	CHILD_EXPECT(ret == -ENOMEM, "alloc over memory.max gave %d", ret);
-	CHILD_EXPECT(!zc_free(fd, a.handle), "free");
+	CHILD_EXPECT(!zt_free(fd, a.handle), "free");
 	CHILD_EXPECT(read_number(CGROUP_TEST "/memory.current") <
 		     after - (long long)len / 2, "free did not uncharge");
 	return 0;
@@ -278,7 +283,7 @@ TEST_F(priv, buffers_are_charged_to_the_callers_cgroup)
 		SKIP(return, "no memory controller");
 	}
 	ASSERT_EQ(0, write_file(CGROUP_TEST "/memory.max", "25165824"));
-	ASSERT_EQ(0, chmod(zc_dev_path(), 0666));
+	ASSERT_EQ(0, chmod(zt_dev_path(), 0666));
 
 	/* The child joins the cgroup as root, then drops privileges. */
 	child = fork();
@@ -316,11 +321,11 @@ static int count_zcdev_log_lines(void)
 static int child_flood(void *arg __attribute__((unused)))
 {
 	struct zcdev_free f = { .size = sizeof(f), .handle = 12345 };
-	int fd = zc_open();
+	int fd = zt_open();
 
 	CHILD_EXPECT(fd >= 0, "open failed: %d", fd);
 	for (int i = 0; i < 20000; i++)
-		zc_ioctl(fd, ZCDEV_IOC_FREE, &f);
+		zt_ioctl(fd, ZCDEV_IOC_FREE, &f);
 	return 0;
 }
 
@@ -332,7 +337,7 @@ TEST_F(priv, bad_input_cannot_flood_the_log)
 	before = count_zcdev_log_lines();
 	if (before < 0)
 		SKIP(return, "cannot read /dev/kmsg");
-	ASSERT_EQ(0, chmod(zc_dev_path(), 0666));
+	ASSERT_EQ(0, chmod(zt_dev_path(), 0666));
 	ASSERT_EQ(0, as_nobody(child_flood, NULL));
 	after = count_zcdev_log_lines();
 	/* printk_ratelimit: 10 lines per 5 s, plus the "callbacks suppressed" note. */

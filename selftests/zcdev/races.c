@@ -45,11 +45,11 @@ static void jitter(unsigned int *state)
 static __u64 total_bytes(void)
 {
 	struct zcdev_info info;
-	int fd = zc_open();
+	int fd = zt_open();
 
 	if (fd < 0)
 		return ~0ULL;
-	if (zc_info(fd, &info))
+	if (zt_info(fd, &info))
 		info.total_bytes = ~0ULL;
 	close(fd);
 	return info.total_bytes;
@@ -75,11 +75,11 @@ FIXTURE(race) {
 FIXTURE_SETUP(race)
 {
 	struct zcdev_info info;
-	int fd = zc_open();
+	int fd = zt_open();
 
 	if (fd < 0)
-		ZC_SETUP_SKIP("no %s (%s)", zc_dev_path(), strerror(-fd));
-	ASSERT_EQ(0, zc_info(fd, &info));
+		ZT_SETUP_SKIP("no %s (%s)", zt_dev_path(), strerror(-fd));
+	ASSERT_EQ(0, zt_info(fd, &info));
 	self->have_dma = info.features & ZCDEV_FEAT_DMA;
 	close(fd);
 	self->start_total = total_bytes();
@@ -118,11 +118,11 @@ static void *alloc_free_map(void *arg)
 		switch (rnd(&seed) % 5) {
 		case 0:
 		case 1:
-			if (!zc_alloc(s->fd, kind, 4096 * (1 + rnd(&seed) % 4), &a))
+			if (!zt_alloc(s->fd, kind, 4096 * (1 + rnd(&seed) % 4), &a))
 				s->handles[slot] = a.handle;
 			break;
 		case 2:
-			ret = zc_free(s->fd, s->handles[slot]);
+			ret = zt_free(s->fd, s->handles[slot]);
 			if (ret && ret != -ENOENT)
 				__atomic_add_fetch(&s->bad, 1, __ATOMIC_RELAXED);
 			break;
@@ -130,7 +130,7 @@ static void *alloc_free_map(void *arg)
 			/* Map whatever is behind the handle now; it may vanish. */
 			__u64 off = (__u64)s->handles[slot] << 36;
 
-			p = zc_mmap(s->fd, 4096, MAP_SHARED, off);
+			p = zt_mmap(s->fd, 4096, MAP_SHARED, off);
 			jitter(&seed);
 			if (p) {
 				p[0] = 42;
@@ -141,7 +141,7 @@ static void *alloc_free_map(void *arg)
 			break;
 		}
 		default:
-			zc_pread(s->fd, &byte, 1, (__u64)s->handles[slot] << 36);
+			zt_pread(s->fd, &byte, 1, (__u64)s->handles[slot] << 36);
 			break;
 		}
 		jitter(&seed);
@@ -156,13 +156,13 @@ TEST_F_TIMEOUT(race, concurrent_alloc_free_mmap_on_one_fd, 600)
 	pthread_t tid[THREADS];
 	int i;
 
-	s.fd = zc_open();
+	s.fd = zt_open();
 	ASSERT_GE(s.fd, 0);
 	for (i = 0; i < THREADS; i++)
 		ASSERT_EQ(0, pthread_create(&tid[i], NULL, alloc_free_map, &s));
 	for (i = 0; i < THREADS; i++)
 		pthread_join(tid[i], NULL);
-	EXPECT_EQ(0, s.bad);
+	EXPECT_EQ(0UL, s.bad);
 	close(s.fd);
 }
 
@@ -171,12 +171,12 @@ static void short_life(unsigned int seed, bool dma)
 {
 	static char user[64 * 1024];
 	struct zcdev_alloc a;
-	int fd = zc_open();
+	int fd = zt_open();
 	char *p;
 
-	if (fd < 0 || zc_alloc(fd, 1 + seed % 2, 64 * 1024, &a))
+	if (fd < 0 || zt_alloc(fd, 1 + seed % 2, 64 * 1024, &a))
 		_exit(1);
-	p = zc_mmap(fd, 64 * 1024, MAP_SHARED, a.offset);
+	p = zt_mmap(fd, 64 * 1024, MAP_SHARED, a.offset);
 	if (!p)
 		_exit(1);
 	memset(p, seed, 64 * 1024);
@@ -189,14 +189,14 @@ static void short_life(unsigned int seed, bool dma)
 		};
 		struct zcdev_dma_submit s = {
 			.size = sizeof(s), .nr_segs = 1,
-			.segs_ptr = (uintptr_t)&seg,
+			.seg_size = sizeof(seg), .segs_ptr = (uintptr_t)&seg,
 		};
 
 		for (int i = 0; i < 4; i++)
-			zc_ioctl(fd, ZCDEV_IOC_DMA_SUBMIT, &s);
+			zt_ioctl(fd, ZCDEV_IOC_DMA_SUBMIT, &s);
 	}
 	if (seed & 4)
-		zc_free(fd, a.handle);
+		zt_free(fd, a.handle);
 	if (seed & 8)
 		close(fd);
 	jitter(&seed);
@@ -233,13 +233,13 @@ TEST_F_TIMEOUT(race, fork_with_live_mapping_shares_writes, 600)
 
 	for (unsigned int r = 0; r < 20 * rounds(); r++) {
 		struct zcdev_alloc a;
-		int fd = zc_open(), status;
+		int fd = zt_open(), status;
 		unsigned char *p;
 		pid_t pid;
 
 		ASSERT_GE(fd, 0);
-		ASSERT_EQ(0, zc_alloc(fd, 1 + r % 2, len, &a));
-		p = zc_mmap(fd, len, MAP_SHARED, a.offset);
+		ASSERT_EQ(0, zt_alloc(fd, 1 + r % 2, len, &a));
+		p = zt_mmap(fd, len, MAP_SHARED, a.offset);
 		ASSERT_NE(NULL, p);
 		pid = fork();
 		ASSERT_GE(pid, 0);
@@ -253,7 +253,7 @@ TEST_F_TIMEOUT(race, fork_with_live_mapping_shares_writes, 600)
 		EXPECT_EQ(0xc5, p[len - 1]);
 		EXPECT_EQ(0xa3, p[0]);
 		/* Free and close with the child's copy of the mapping gone. */
-		zc_free(fd, a.handle);
+		zt_free(fd, a.handle);
 		munmap(p, len);
 		close(fd);
 	}
@@ -274,21 +274,22 @@ TEST_F(race, rmmod_refused_with_transfers_in_flight)
 		.len = sizeof(src),
 	};
 	struct zcdev_dma_submit s = {
-		.size = sizeof(s), .nr_segs = 1, .segs_ptr = (uintptr_t)&seg,
+		.size = sizeof(s), .nr_segs = 1, .seg_size = sizeof(seg),
+		.segs_ptr = (uintptr_t)&seg,
 	};
 	int fd;
 
 	if (!self->have_dma)
 		SKIP(return, "no DMA channel");
-	fd = zc_open();
+	fd = zt_open();
 	ASSERT_GE(fd, 0);
 	/* Six: the most transfers in flight that may write one page. */
 	for (int i = 0; i < 6; i++)
-		ASSERT_EQ(0, zc_ioctl(fd, ZCDEV_IOC_DMA_SUBMIT, &s));
+		ASSERT_EQ(0, zt_ioctl(fd, ZCDEV_IOC_DMA_SUBMIT, &s));
 	EXPECT_NE(0, try_unload());
 	/* Close with them in flight: release stops and waits for them. */
 	close(fd);
-	EXPECT_EQ(0, access(zc_dev_path(), F_OK));
+	EXPECT_EQ(0, access(zt_dev_path(), F_OK));
 }
 
 TEST_HARNESS_MAIN

@@ -8,7 +8,7 @@
  * Like zcdev_test.h, helpers return 0 (or a count / fd) or -errno; nothing
  * here asserts, so helpers may run in threads and forked children.
  *
- * The byte at buffer position i is always zc_pat(i, seed): a receiver
+ * The byte at buffer position i is always zt_pat(i, seed): a receiver
  * checks stream bytes against the buffer positions they were sent from.
  */
 #ifndef ZCDEV_SEND_COMMON_H
@@ -30,26 +30,18 @@
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
 
+#include "libzc.h"	/* zc_read_full() */
 #include "zcdev_test.h"
 
 #define ZS_KiB		(1ULL << 10)
 #define ZS_MiB		(1ULL << 20)
-#define ZS_NSEC		1000000000LL
 #define ZS_RX_TIMEOUT_S	30	/* a receiver gives up after this long */
 
 /* ---- time ---- */
 
-static inline long long zs_now_ns(void)
+static inline long long zs_ms_since(__u64 start_ns)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * ZS_NSEC + ts.tv_nsec;
-}
-
-static inline long long zs_ms_since(long long start_ns)
-{
-	return (zs_now_ns() - start_ns) / 1000000;
+	return (long long)(zt_now_ns() - start_ns) / NSEC_PER_MSEC;
 }
 
 /* ---- the ioctls ---- */
@@ -68,24 +60,29 @@ static inline int zs_send(int fd, int sock, __u32 handle, __u64 off,
 		.len = len,
 		.user_data = user_data,
 	};
-	int ret = zc_ioctl(fd, ZCDEV_IOC_SEND, &s);
+	int ret = zt_ioctl(fd, ZCDEV_IOC_SEND, &s);
 
 	if (out)
 		*out = s;
 	return ret;
 }
 
-/* ZCDEV_IOC_SEND_REAP into @c[@max]; @out receives nr and pending. */
+/*
+ * ZCDEV_IOC_SEND_REAP into @c[@max], waiting until @deadline_ns at most
+ * (0 polls, ZCDEV_DEADLINE_NEVER waits for one); @out receives nr and
+ * pending.
+ */
 static inline int zs_reap(int fd, struct zcdev_send_completion *c, __u32 max,
-			  __s64 timeout_ns, struct zcdev_reap *out)
+			  __u64 deadline_ns, struct zcdev_reap *out)
 {
 	struct zcdev_reap r = {
 		.size = sizeof(r),
 		.entries_ptr = (__u64)(uintptr_t)c,
 		.max_entries = max,
-		.timeout_ns = timeout_ns,
+		.deadline_ns = deadline_ns,
+		.entry_size = sizeof(*c),
 	};
-	int ret = zc_ioctl(fd, ZCDEV_IOC_SEND_REAP, &r);
+	int ret = zt_ioctl(fd, ZCDEV_IOC_SEND_REAP, &r);
 
 	if (out)
 		*out = r;
@@ -104,11 +101,11 @@ static inline unsigned char *zs_new_buf(int fd, __u32 kind, size_t len,
 {
 	unsigned char *p;
 
-	if (zc_alloc(fd, kind, len, a))
+	if (zt_alloc(fd, kind, len, a))
 		return NULL;
-	p = zc_mmap(fd, a->buf_len, MAP_SHARED, a->offset);
+	p = zt_mmap(fd, a->buf_len, MAP_SHARED, a->offset);
 	if (p)
-		zc_fill(p, a->buf_len, 0, seed);
+		zt_fill(p, a->buf_len, 0, seed);
 	return p;
 }
 
@@ -189,7 +186,7 @@ static inline int zs_tcp_connect(int family, const char *addr, int port,
 {
 	struct sockaddr_storage ss;
 	socklen_t len = zs_sockaddr(family, addr, port, &ss);
-	long long start = zs_now_ns();
+	__u64 start = zt_now_ns();
 	int s, err;
 
 	for (;;) {
@@ -278,25 +275,6 @@ err_r:
 	return err;
 }
 
-/* Read exactly @len bytes (or until EOF); the count or -errno. */
-static inline ssize_t zs_read_full(int fd, void *buf, size_t len)
-{
-	size_t done = 0;
-	ssize_t n;
-
-	while (done < len) {
-		n = read(fd, (char *)buf + done, len - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (!n)
-			break;
-		done += n;
-	}
-	return done;
-}
-
 /* ---- a receiver that checks what arrives ---- */
 
 /* A byte range of the buffer, in the order the stream carries it. */
@@ -307,7 +285,7 @@ struct zs_seg {
 
 /*
  * Reads the concatenation of @segs from @fd and compares each byte with
- * zc_pat(position in the buffer, @seed). With @gate >= 0 it first waits
+ * zt_pat(position in the buffer, @seed). With @gate >= 0 it first waits
  * for a byte on @gate (so the sender's data stays queued until then).
  * With @want_eof it also checks that the stream ends right after.
  */
@@ -386,7 +364,7 @@ static inline void zs_rx_run(struct zs_rx *rx)
 			goto out;
 		}
 		/* @n never crosses a segment: want was clamped to it. */
-		bad = zc_check(buf, n, rx->segs[s].off + in_seg, rx->seed);
+		bad = zt_check(buf, n, rx->segs[s].off + in_seg, rx->seed);
 		if (bad >= 0 && rx->bad_at < 0)
 			rx->bad_at = rx->got + bad;
 		rx->got += n;
@@ -572,7 +550,7 @@ static inline unsigned int zs_collect(struct zs_track *t, int fd,
 				      unsigned int batch, int ms)
 {
 	struct zcdev_send_completion *c = calloc(batch, sizeof(*c));
-	long long start = zs_now_ns();
+	__u64 start = zt_now_ns();
 	unsigned int before = t->completions;
 	struct zcdev_reap r;
 	__u64 pending = 1;
@@ -585,7 +563,8 @@ static inline unsigned int zs_collect(struct zs_track *t, int fd,
 	}
 	for (;;) {
 		/* Wait only while something is in flight. */
-		ret = zs_reap(fd, c, batch, pending ? 100 * 1000 * 1000 : 0,
+		ret = zs_reap(fd, c, batch,
+			      pending ? zt_deadline_in(100 * NSEC_PER_MSEC) : 0,
 			      &r);
 		if (ret) {
 			t->err = -ret;
@@ -652,6 +631,16 @@ static inline bool zs_track_exact(const struct zs_track *t)
 }
 
 /*
+ * Reap everything (zs_collect()) and expect exactly one matching
+ * completion per send and nothing else, saying what differs.
+ */
+#define ZS_EXPECT_COMPLETIONS_EXACT(t, fd, batch, ms) do { \
+	zs_collect((t), (fd), (batch), (ms)); \
+	EXPECT_TRUE(zs_track_exact(t)) \
+		TH_LOG(ZS_TRACK_FMT, ZS_TRACK_ARGS(t)); \
+} while (0)
+
+/*
  * Send [off, off + len) of the buffer completely (short sends continue
  * where they stopped), recording every send; 0 or -errno.
  */
@@ -675,25 +664,157 @@ static inline int zs_send_all(struct zs_track *t, int fd, int sock,
 	return 0;
 }
 
+/*
+ * pending of a reap that does not wait, or ~0 on error; a completion it
+ * takes is noted in @t.
+ */
+static inline __u64 zs_pending_now(int fd, struct zs_track *t)
+{
+	struct zcdev_send_completion c;
+	struct zcdev_reap r;
+
+	if (zs_reap(fd, &c, 1, 0, &r))
+		return ~0ULL;
+	if (r.nr)
+		zs_track_note(t, &c);
+	return r.pending;
+}
+
+/* ---- sends the stack must hold ---- */
+
+#define ZS_HELD_MAX_SEGS	8
+
+/*
+ * A PAGES buffer with the pattern of @seed, a loopback TCP pair whose
+ * receiver has a 4 KiB window and reads nothing until its gate opens, and
+ * the record of what was sent: a non-blocking send of more than the
+ * window is accepted into the sender's queue and stays in flight (held)
+ * until zs_held_release().
+ */
+struct zs_held {
+	int fd;			/* the sending zcdev file */
+	struct zcdev_info info;
+	unsigned char *p;	/* the buffer, mapped */
+	struct zcdev_alloc a;
+	unsigned int seed;
+	int tx, rx, gate[2];
+	struct zs_seg segs[ZS_HELD_MAX_SEGS];	/* what each send accepted */
+	unsigned int nr_segs;
+	struct zs_rx r;
+	struct zs_track t;
+};
+
+/* Nothing open yet: what a fixture does before anything can fail. */
+static inline void zs_held_init(struct zs_held *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->fd = h->tx = h->rx = -1;
+	h->gate[0] = h->gate[1] = -1;
+}
+
+/*
+ * Once h->fd is open: the buffer of @len bytes, the pair (the sender's
+ * SO_SNDBUF @sndbuf, room for what is held) and the gate. 0 or -errno.
+ */
+static inline int zs_held_setup(struct zs_held *h, size_t len,
+				unsigned int seed, int sndbuf)
+{
+	int ret;
+
+	h->seed = seed;
+	h->p = zs_new_buf(h->fd, ZCDEV_BUF_PAGES, len, seed, &h->a);
+	if (!h->p)
+		return -ENOMEM;
+	ret = zs_tcp_pair(AF_INET, &h->tx, &h->rx, 4096, sndbuf);
+	if (ret)
+		return ret;
+	return pipe2(h->gate, O_CLOEXEC) ? -errno : 0;
+}
+
+/*
+ * A non-blocking send of [@off, @off + @len) of the buffer, recorded in
+ * h->t; the bytes it accepted are the next segment the receiver checks.
+ * 0 or -errno; @out (may be NULL) receives the answer.
+ */
+static inline int zs_held_send(struct zs_held *h, __u64 off, __u64 len,
+			       __u64 user_data, struct zcdev_send *out)
+{
+	struct zcdev_send s;
+	int ret;
+
+	if (h->nr_segs == ZS_HELD_MAX_SEGS)
+		return -ENOSPC;
+	ret = zs_send_track(&h->t, h->fd, h->tx, h->a.handle, off, len,
+			    ZCDEV_SEND_DONTWAIT, user_data, &s);
+	if (ret)
+		return ret;
+	h->segs[h->nr_segs].off = off;
+	h->segs[h->nr_segs].len = s.bytes;
+	h->nr_segs++;
+	if (out)
+		*out = s;
+	return 0;
+}
+
+/* Start the receiver of everything sent so far; it waits for the gate. */
+static inline int zs_held_start_rx(struct zs_held *h)
+{
+	zs_rx_init(&h->r, h->rx, h->seed, h->segs, h->nr_segs);
+	h->r.gate = h->gate[0];
+	return zs_rx_start(&h->r);
+}
+
+/* Open the gate: the receiver reads, the held sends can complete. */
+static inline void zs_held_release(struct zs_held *h)
+{
+	if (write(h->gate[1], "g", 1) != 1)
+		perror("gate");
+}
+
+/* Open the gate and expect the receiver to get exactly what was sent. */
+#define ZS_EXPECT_HELD_ARRIVES(h) do { \
+	zs_held_release(h); \
+	zs_rx_join(&(h)->r); \
+	EXPECT_TRUE(zs_rx_ok(&(h)->r)) \
+		TH_LOG(ZS_RX_FMT, ZS_RX_ARGS(&(h)->r)); \
+} while (0)
+
+/*
+ * Close whatever is still open (a test may have closed some of it and set
+ * it to -1 or NULL). The receiver gives up first: its gate closes and its
+ * socket shuts down, so the join cannot hang.
+ */
+static inline void zs_held_teardown(struct zs_held *h)
+{
+	if (h->gate[1] >= 0)
+		close(h->gate[1]);
+	if (h->tx >= 0)
+		close(h->tx);
+	if (h->rx >= 0)
+		shutdown(h->rx, SHUT_RDWR);
+	zs_rx_join(&h->r);
+	if (h->rx >= 0)
+		close(h->rx);
+	if (h->gate[0] >= 0)
+		close(h->gate[0]);
+	if (h->p)
+		munmap(h->p, h->a.buf_len);
+	zs_track_free(&h->t);
+	if (h->fd >= 0)
+		close(h->fd);
+	zs_held_init(h);
+}
+
 /* ---- environment ---- */
 
 /* A module parameter as a number, or -1. */
 static inline long long zs_module_param(const char *name)
 {
-	char path[256], val[64];
-	ssize_t n;
-	int fd;
+	unsigned long val;
+	char path[256];
 
 	snprintf(path, sizeof(path), "/sys/module/zcdev/parameters/%s", name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	n = read(fd, val, sizeof(val) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	val[n] = '\0';
-	return strtoll(val, NULL, 0);
+	return zt_read_ulong(path, &val) ? -1 : (long long)val;
 }
 
 /* ZCDEV_NET as the harness exported it, or "" when there is no NIC. */
@@ -706,10 +827,10 @@ static inline const char *zs_net_mode(void)
 
 /* Open the device, read INFO, SKIP without the send feature. */
 #define ZS_SETUP_OPEN(fdp, infop) do { \
-	ZC_SETUP_OPEN(fdp, infop); \
+	ZT_SETUP_OPEN(fdp, infop); \
 	if (!((infop)->features & ZCDEV_FEAT_SEND)) \
-		ZC_SETUP_SKIP("module lacks ZCDEV_FEAT_SEND"); \
-	ZC_SETUP_NEED_KIND(infop, ZCDEV_BUF_PAGES); \
+		ZT_SETUP_SKIP("module lacks ZCDEV_FEAT_SEND"); \
+	ZT_SETUP_NEED_KIND(infop, ZCDEV_BUF_PAGES); \
 } while (0)
 
 /* ---- a veth pair with one end in a new network namespace ---- */
@@ -972,7 +1093,7 @@ static inline int zs_peer_stop(struct zs_peer *p, bool kill_it)
 	if (p->pid > 0) {
 		if (kill_it)
 			kill(p->pid, SIGKILL);
-		ret = zc_wait(p->pid);
+		ret = zt_wait(p->pid);
 		p->pid = -1;
 	}
 	if (p->to_child >= 0)

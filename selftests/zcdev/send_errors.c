@@ -6,6 +6,8 @@
  * socket; SIGPIPE follows send(2) too (delivered unless
  * ZCDEV_SEND_NOSIGNAL). A failed send sends nothing and gets no
  * completion: every test checks the receiver and the reap afterwards.
+ * The rules SEND shares with every ioctl (size, flags, an unwritable
+ * argument) are ioctl_rules.c's.
  */
 #include <netinet/in.h>
 #include <linux/if_ether.h>
@@ -104,7 +106,8 @@ static void expect_nothing_sent(struct __test_metadata *_metadata,
 	struct zcdev_reap r;
 	char b;
 
-	ASSERT_EQ(0, zs_reap(self->fd, &c, 1, 100 * 1000 * 1000, &r));
+	ASSERT_EQ(0, zs_reap(self->fd, &c, 1,
+			     zt_deadline_in(100 * NSEC_PER_MSEC), &r));
 	EXPECT_EQ(0U, r.nr);
 	EXPECT_EQ(0ULL, r.pending);
 	if (self->rx >= 0) {
@@ -190,7 +193,7 @@ TEST_F(err, packet_socket_is_eprotonosupport)
 	expect_nothing_sent(_metadata, self);
 }
 
-/* SOCK_STREAM over inet but not TCP: MPTCP (and SCTP, below). */
+/* SOCK_STREAM over inet but not TCP: MPTCP. */
 TEST_F(err, mptcp_socket_is_eprotonosupport)
 {
 	int l, s, a, port;
@@ -216,17 +219,6 @@ TEST_F(err, mptcp_socket_is_eprotonosupport)
 	close(a);
 	close(s);
 	close(l);
-	expect_nothing_sent(_metadata, self);
-}
-
-TEST_F(err, sctp_socket_is_eprotonosupport)
-{
-	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, IPPROTO_SCTP);
-
-	if (s < 0)
-		SKIP(return, "no SCTP: %s", strerror(errno));
-	EXPECT_EQ(-EPROTONOSUPPORT, send_on(self, s, 0));
-	close(s);
 	expect_nothing_sent(_metadata, self);
 }
 
@@ -393,9 +385,7 @@ TEST_F(err, nonblocking_socket_full_is_eagain)
 	close(self->tx);
 	self->tx = -1;
 	EXPECT_EQ(track_bytes(&self->t), drain(self->rx));
-	zs_collect(&self->t, self->fd, 64, 20000);
-	EXPECT_TRUE(zs_track_exact(&self->t))
-		TH_LOG(ZS_TRACK_FMT, ZS_TRACK_ARGS(&self->t));
+	ZS_EXPECT_COMPLETIONS_EXACT(&self->t, self->fd, 64, 20000);
 }
 
 TEST_F(err, dontwait_on_full_socket_is_eagain)
@@ -409,9 +399,7 @@ TEST_F(err, dontwait_on_full_socket_is_eagain)
 	close(self->tx);
 	self->tx = -1;
 	EXPECT_EQ(track_bytes(&self->t), drain(self->rx));
-	zs_collect(&self->t, self->fd, 64, 20000);
-	EXPECT_TRUE(zs_track_exact(&self->t))
-		TH_LOG(ZS_TRACK_FMT, ZS_TRACK_ARGS(&self->t));
+	ZS_EXPECT_COMPLETIONS_EXACT(&self->t, self->fd, 64, 20000);
 }
 
 /* A blocking send waiting for room, interrupted by a signal: EINTR. */
@@ -420,7 +408,7 @@ TEST_F(err, blocking_send_interrupted_is_eintr)
 	struct sigaction sa = { .sa_handler = on_alarm };	/* no SA_RESTART */
 	struct itimerval it = { .it_value.tv_usec = 300 * 1000 };
 	struct zcdev_send s;
-	long long start;
+	__u64 start;
 	int ret;
 
 	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
@@ -429,7 +417,7 @@ TEST_F(err, blocking_send_interrupted_is_eintr)
 	/* Let ACKs of what was in flight free what they can, fill again. */
 	usleep(200 * 1000);
 	ASSERT_LE(0, fill_until_eagain(self, self->tx, ZCDEV_SEND_DONTWAIT));
-	start = zs_now_ns();
+	start = zt_now_ns();
 	ASSERT_EQ(0, setitimer(ITIMER_REAL, &it, NULL));
 	ret = zs_send(self->fd, self->tx, self->a.handle, 0, self->a.buf_len,
 		      0, 0, &s);
@@ -441,9 +429,7 @@ TEST_F(err, blocking_send_interrupted_is_eintr)
 	close(self->tx);
 	self->tx = -1;
 	EXPECT_EQ(track_bytes(&self->t), drain(self->rx));
-	zs_collect(&self->t, self->fd, 64, 20000);
-	EXPECT_TRUE(zs_track_exact(&self->t))
-		TH_LOG(ZS_TRACK_FMT, ZS_TRACK_ARGS(&self->t));
+	ZS_EXPECT_COMPLETIONS_EXACT(&self->t, self->fd, 64, 20000);
 }
 
 /* ---- the buffer range ---- */
@@ -471,9 +457,7 @@ TEST_F(err, range_at_the_buffer_end_is_fine)
 	zs_rx_init(&r, self->rx, SEED, &seg, 1);
 	zs_rx_run(&r);
 	EXPECT_TRUE(zs_rx_ok(&r)) TH_LOG(ZS_RX_FMT, ZS_RX_ARGS(&r));
-	zs_collect(&self->t, self->fd, 4, 10000);
-	EXPECT_TRUE(zs_track_exact(&self->t))
-		TH_LOG(ZS_TRACK_FMT, ZS_TRACK_ARGS(&self->t));
+	ZS_EXPECT_COMPLETIONS_EXACT(&self->t, self->fd, 4, 10000);
 }
 
 TEST_F(err, offset_plus_len_overflow_is_einval)
@@ -496,22 +480,6 @@ TEST_F(err, zero_length_is_einval)
 	expect_nothing_sent(_metadata, self);
 }
 
-TEST_F(err, unknown_flags_are_einval)
-{
-	const __u32 known = ZCDEV_SEND_MORE | ZCDEV_SEND_DONTWAIT |
-			    ZCDEV_SEND_NOSIGNAL;
-	unsigned int bit;
-
-	for (bit = 0; bit < 32; bit++) {
-		if (known & (1U << bit))
-			continue;
-		EXPECT_EQ(-EINVAL, send_on(self, self->tx, 1U << bit))
-			TH_LOG("flag bit %u", bit);
-	}
-	EXPECT_EQ(-EINVAL, send_on(self, self->tx, ~known));
-	expect_nothing_sent(_metadata, self);
-}
-
 TEST_F(err, unknown_handle_is_enoent)
 {
 	struct zcdev_alloc b;
@@ -521,8 +489,8 @@ TEST_F(err, unknown_handle_is_enoent)
 				   0, 1, 0, 0, NULL));
 	EXPECT_EQ(-ENOENT, zs_send(self->fd, self->tx, ~0U, 0, 1, 0, 0, NULL));
 	/* A freed handle. */
-	ASSERT_EQ(0, zc_alloc(self->fd, ZCDEV_BUF_PAGES, 1, &b));
-	ASSERT_EQ(0, zc_free(self->fd, b.handle));
+	ASSERT_EQ(0, zt_alloc(self->fd, ZCDEV_BUF_PAGES, 1, &b));
+	ASSERT_EQ(0, zt_free(self->fd, b.handle));
 	EXPECT_EQ(-ENOENT, zs_send(self->fd, self->tx, b.handle, 0, 1, 0, 0,
 				   NULL));
 	expect_nothing_sent(_metadata, self);
@@ -532,13 +500,13 @@ TEST_F(err, unknown_handle_is_enoent)
 TEST_F(err, other_files_handle_is_enoent)
 {
 	struct zcdev_alloc b;
-	int other = zc_open();
+	int other = zt_open();
 	__u32 h;
 
 	ASSERT_LE(0, other);
 	/* Make the other file's handle one this file does not have. */
-	ASSERT_EQ(0, zc_alloc(other, ZCDEV_BUF_PAGES, 1, &b));
-	ASSERT_EQ(0, zc_alloc(other, ZCDEV_BUF_PAGES, 1, &b));
+	ASSERT_EQ(0, zt_alloc(other, ZCDEV_BUF_PAGES, 1, &b));
+	ASSERT_EQ(0, zt_alloc(other, ZCDEV_BUF_PAGES, 1, &b));
 	h = b.handle;
 	if (h == self->a.handle)
 		SKIP(return, "handles coincide");
@@ -553,79 +521,10 @@ TEST_F(err, coherent_buffer_is_eopnotsupp)
 
 	if (!(self->info.features & ZCDEV_FEAT_COHERENT))
 		SKIP(return, "module lacks coherent buffers");
-	ASSERT_EQ(0, zc_alloc(self->fd, ZCDEV_BUF_COHERENT, self->page, &c));
+	ASSERT_EQ(0, zt_alloc(self->fd, ZCDEV_BUF_COHERENT, self->page, &c));
 	EXPECT_EQ(-EOPNOTSUPP, zs_send(self->fd, self->tx, c.handle, 0, 100,
 				       0, 0, NULL));
 	expect_nothing_sent(_metadata, self);
-}
-
-/* ---- the argument struct ---- */
-
-TEST_F(err, struct_size_rules)
-{
-	struct {
-		struct zcdev_send s;
-		__u64 tail;
-	} big;
-	struct zcdev_send s = {
-		.sock_fd = self->tx,
-		.handle = self->a.handle,
-		.len = 10,
-	};
-	struct zs_seg seg = { 0, 10 };
-	struct zs_rx r;
-
-	s.size = ZCDEV_SEND_SIZE_VER0 - 8;
-	EXPECT_EQ(-EINVAL, zc_ioctl(self->fd, ZCDEV_IOC_SEND, &s));
-	s.size = 0;
-	EXPECT_EQ(-EINVAL, zc_ioctl(self->fd, ZCDEV_IOC_SEND, &s));
-	memset(&big, 0, sizeof(big));
-	big.s = s;
-	big.s.size = sizeof(big);
-	big.tail = 1;
-	EXPECT_EQ(-E2BIG, zc_ioctl(self->fd, ZCDEV_IOC_SEND, &big));
-	expect_nothing_sent(_metadata, self);
-
-	/* A longer struct with a zero tail is a normal send. */
-	big.tail = 0;
-	ASSERT_EQ(0, zc_ioctl(self->fd, ZCDEV_IOC_SEND, &big));
-	EXPECT_EQ(10ULL, big.s.bytes);
-	EXPECT_NE(0ULL, big.s.id);
-	EXPECT_EQ(0ULL, big.tail);
-	ASSERT_EQ(0, zs_track_add(&self->t, &big.s));
-	zs_rx_init(&r, self->rx, SEED, &seg, 1);
-	zs_rx_run(&r);
-	EXPECT_TRUE(zs_rx_ok(&r)) TH_LOG(ZS_RX_FMT, ZS_RX_ARGS(&r));
-	zs_collect(&self->t, self->fd, 4, 10000);
-	EXPECT_TRUE(zs_track_exact(&self->t))
-		TH_LOG(ZS_TRACK_FMT, ZS_TRACK_ARGS(&self->t));
-}
-
-/*
- * The argument can be read but not written back (a read-only page): the
- * header says a failed send sent nothing and gets no completion, so an
- * EFAULT must come before anything is sent.
- */
-TEST_F(err, unwritable_argument_is_efault_and_sends_nothing)
-{
-	struct zcdev_send *s;
-	void *pg;
-	int ret;
-
-	pg = mmap(NULL, self->page, PROT_READ | PROT_WRITE,
-		  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, pg);
-	s = pg;
-	s->size = sizeof(*s);
-	s->sock_fd = self->tx;
-	s->handle = self->a.handle;
-	s->len = 100;
-	ASSERT_EQ(0, mprotect(pg, self->page, PROT_READ));
-	ret = zc_ioctl(self->fd, ZCDEV_IOC_SEND, s);
-	EXPECT_EQ(-EFAULT, ret);
-	if (ret == -EFAULT)
-		expect_nothing_sent(_metadata, self);
-	munmap(pg, self->page);
 }
 
 /* ---- send_queue_depth ---- */
@@ -661,16 +560,14 @@ TEST_F_TIMEOUT(err, queue_depth_counts_unreaped_completions, 120)
 		got++;
 	EXPECT_EQ(depth, got);
 	/* Reaping one makes room for one. */
-	ASSERT_EQ(0, zs_reap(self->fd, &c, 1, -1, &r));
+	ASSERT_EQ(0, zs_reap(self->fd, &c, 1, ZCDEV_DEADLINE_NEVER, &r));
 	ASSERT_EQ(1U, r.nr);
 	zs_track_note(&self->t, &c);
 	EXPECT_EQ(0, zs_send_track(&self->t, self->fd, utx, self->a.handle,
 				   0, 1, 0, depth, NULL));
 	EXPECT_EQ(-EBUSY, zs_send(self->fd, utx, self->a.handle, 0, 1, 0, 0,
 				  NULL));
-	zs_collect(&self->t, self->fd, 128, 20000);
-	EXPECT_TRUE(zs_track_exact(&self->t))
-		TH_LOG(ZS_TRACK_FMT, ZS_TRACK_ARGS(&self->t));
+	ZS_EXPECT_COMPLETIONS_EXACT(&self->t, self->fd, 128, 20000);
 	close(utx);
 	close(urx);
 }
@@ -733,9 +630,7 @@ TEST_F_TIMEOUT(err, queue_depth_counts_sends_in_flight, 120)
 	ASSERT_EQ(1, write(gate[1], "g", 1));
 	zs_rx_join(&rx);
 	EXPECT_TRUE(zs_rx_ok(&rx)) TH_LOG(ZS_RX_FMT, ZS_RX_ARGS(&rx));
-	zs_collect(&self->t, self->fd, 128, 20000);
-	EXPECT_TRUE(zs_track_exact(&self->t))
-		TH_LOG(ZS_TRACK_FMT, ZS_TRACK_ARGS(&self->t));
+	ZS_EXPECT_COMPLETIONS_EXACT(&self->t, self->fd, 128, 20000);
 	close(gate[0]);
 	close(gate[1]);
 	free(segs);

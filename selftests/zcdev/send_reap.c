@@ -3,99 +3,50 @@
  * ZCDEV_IOC_SEND_REAP and poll(): how completions reach userspace.
  *
  *  - poll() reports POLLIN exactly while a completion waits to be reaped;
- *  - timeout_ns 0 returns at once, negative waits for a completion (a
- *    signal ends the wait with EINTR), positive waits at most that long
- *    and then returns nr 0;
+ *  - deadline_ns (absolute CLOCK_MONOTONIC): ZCDEV_DEADLINE_NEVER waits
+ *    for a completion, any other waits until then at most and returns nr
+ *    0 (polls, passed deadlines and signals are wait_signals.c's);
  *  - pending counts sends the stack still holds;
- *  - max_entries 0, unknown flags and bad sizes are refused, and a bad
- *    entries_ptr is EFAULT without losing the completions it could not
- *    deliver (a later reap gets them);
+ *  - max_entries 0 is refused, and a bad entries_ptr is EFAULT without
+ *    losing the completions it could not deliver (a later reap gets them;
+ *    the flags and size rules every ioctl shares are ioctl_rules.c's);
  *  - completions belong to the file that sent.
  *
  * A send is kept in flight by a TCP receiver with a tiny window that does
- * not read until the test lets it (the "held" send).
+ * not read until the test lets it (the "held" send, send_common.h).
  */
 #include "send_common.h"
 
 #define SEED		71
 #define HELD_LEN	(1 << 20)
-#define MS		(1000LL * 1000)
+#define MS		NSEC_PER_MSEC
 
 FIXTURE(reap) {
-	int fd;
-	struct zcdev_info info;
-	unsigned char *p;
-	struct zcdev_alloc a;
-	int tx, rx, gate[2];
-	struct zs_seg seg;
-	struct zs_rx r;
-	struct zs_track t;
+	struct zs_held h;
 };
 
 FIXTURE_SETUP(reap)
 {
-	self->fd = self->tx = self->rx = -1;
-	self->gate[0] = self->gate[1] = -1;
-	ZS_SETUP_OPEN(&self->fd, &self->info);
-	self->p = zs_new_buf(self->fd, ZCDEV_BUF_PAGES, HELD_LEN, SEED,
-			     &self->a);
-	ASSERT_NE(NULL, self->p);
-	/*
-	 * A tiny receive window and a big send buffer: most of a big send is
-	 * accepted and stays queued at the sender.
-	 */
-	ASSERT_EQ(0, zs_tcp_pair(AF_INET, &self->tx, &self->rx, 4096,
-				 HELD_LEN / 2));
-	ASSERT_EQ(0, pipe2(self->gate, O_CLOEXEC));
+	zs_held_init(&self->h);
+	ZS_SETUP_OPEN(&self->h.fd, &self->h.info);
+	/* Room at the sender for most of a send of the whole buffer. */
+	ASSERT_EQ(0, zs_held_setup(&self->h, HELD_LEN, SEED, HELD_LEN / 2));
 }
 
 FIXTURE_TEARDOWN(reap)
 {
-	if (self->gate[1] >= 0)
-		close(self->gate[1]);	/* a held receiver gives up */
-	if (self->tx >= 0)
-		close(self->tx);
-	if (self->rx >= 0)
-		shutdown(self->rx, SHUT_RDWR);
-	zs_rx_join(&self->r);
-	if (self->rx >= 0)
-		close(self->rx);
-	if (self->gate[0] >= 0)
-		close(self->gate[0]);
-	if (self->p)
-		munmap(self->p, self->a.buf_len);
-	zs_track_free(&self->t);
-	if (self->fd >= 0)
-		close(self->fd);
+	zs_held_teardown(&self->h);
 }
 
 /*
- * Start a receiver that waits for the gate, and make one non-blocking send
- * that the stack must keep until the receiver reads: 0 or -errno.
+ * One non-blocking send of the whole buffer that the stack must keep until
+ * the receiver, started here, is let through its gate: 0 or -errno.
  */
 static int send_held(FIXTURE_DATA(reap) *self)
 {
-	struct zcdev_send s;
-	int ret;
+	int ret = zs_held_send(&self->h, 0, HELD_LEN, 0x4e1d, NULL);
 
-	ret = zs_send_track(&self->t, self->fd, self->tx, self->a.handle, 0,
-			    HELD_LEN, ZCDEV_SEND_DONTWAIT, 0x4e1d, &s);
-	if (ret)
-		return ret;
-	self->seg.off = 0;
-	self->seg.len = s.bytes;
-	if (getenv("ZS_DEBUG"))
-		fprintf(stderr, "# held send: %llu bytes\n",
-			(unsigned long long)s.bytes);
-	zs_rx_init(&self->r, self->rx, SEED, &self->seg, 1);
-	self->r.gate = self->gate[0];
-	return zs_rx_start(&self->r);
-}
-
-static void release_held(FIXTURE_DATA(reap) *self)
-{
-	if (write(self->gate[1], "g", 1) != 1)
-		perror("gate");
+	return ret ? ret : zs_held_start_rx(&self->h);
 }
 
 /* Releases the held receiver after a delay, from another thread. */
@@ -110,21 +61,13 @@ static void *release_later(void *arg)
 	struct delayed *d = arg;
 
 	usleep(d->ms * 1000);
-	release_held(d->self);
+	zs_held_release(&d->self->h);
 	return NULL;
 }
 
-/* reap's pending now; a completion the reap takes goes to the tracker. */
 static __u64 pending_now(FIXTURE_DATA(reap) *self)
 {
-	struct zcdev_send_completion c;
-	struct zcdev_reap r;
-
-	if (zs_reap(self->fd, &c, 1, 0, &r))
-		return ~0ULL;
-	if (r.nr)
-		zs_track_note(&self->t, &c);
-	return r.pending;
+	return zs_pending_now(self->h.fd, &self->h.t);
 }
 
 static short poll_in(int fd, int ms)
@@ -139,12 +82,12 @@ static short poll_in(int fd, int ms)
 /* Send a little over loopback and wait (poll) until its completion waits. */
 static int send_one_completed(FIXTURE_DATA(reap) *self, int sock)
 {
-	int ret = zs_send_track(&self->t, self->fd, sock, self->a.handle, 1,
-				100, 0, 1, NULL);
+	int ret = zs_send_track(&self->h.t, self->h.fd, sock,
+				self->h.a.handle, 1, 100, 0, 1, NULL);
 
 	if (ret)
 		return ret;
-	return (poll_in(self->fd, 10000) & POLLIN) ? 0 : -ETIMEDOUT;
+	return (poll_in(self->h.fd, 10000) & POLLIN) ? 0 : -ETIMEDOUT;
 }
 
 /* A second loopback pair whose receiver just drains, for quick sends. */
@@ -158,55 +101,34 @@ TEST_F(reap, poll_reports_pollin_only_while_a_completion_waits)
 	struct zcdev_send_completion c[4];
 	struct zcdev_reap r;
 
-	EXPECT_EQ(0, poll_in(self->fd, 0) & POLLIN);
+	EXPECT_EQ(0, poll_in(self->h.fd, 0) & POLLIN);
 	ASSERT_EQ(0, send_held(self));
 	ASSERT_EQ(1ULL, pending_now(self));
 	/* In flight is not "waiting to be reaped". */
-	EXPECT_EQ(0, poll_in(self->fd, 200) & POLLIN);
-	release_held(self);
-	EXPECT_NE(0, poll_in(self->fd, 10000) & POLLIN);
+	EXPECT_EQ(0, poll_in(self->h.fd, 200) & POLLIN);
+	zs_held_release(&self->h);
+	EXPECT_NE(0, poll_in(self->h.fd, 10000) & POLLIN);
 	/* Still there until reaped. */
-	EXPECT_NE(0, poll_in(self->fd, 0) & POLLIN);
-	ASSERT_EQ(0, zs_reap(self->fd, c, 4, 0, &r));
+	EXPECT_NE(0, poll_in(self->h.fd, 0) & POLLIN);
+	ASSERT_EQ(0, zs_reap(self->h.fd, c, 4, 0, &r));
 	EXPECT_EQ(1U, r.nr);
 	EXPECT_EQ(0ULL, r.pending);
-	EXPECT_EQ(0, poll_in(self->fd, 0) & POLLIN);
-	zs_rx_join(&self->r);
-	EXPECT_TRUE(zs_rx_ok(&self->r)) TH_LOG(ZS_RX_FMT, ZS_RX_ARGS(&self->r));
+	EXPECT_EQ(0, poll_in(self->h.fd, 0) & POLLIN);
+	zs_rx_join(&self->h.r);
+	EXPECT_TRUE(zs_rx_ok(&self->h.r))
+		TH_LOG(ZS_RX_FMT, ZS_RX_ARGS(&self->h.r));
 }
 
-TEST_F(reap, timeout_zero_returns_at_once)
+TEST_F(reap, deadline_passes_with_nr_zero)
 {
 	struct zcdev_send_completion c;
 	struct zcdev_reap r;
-	long long start;
-
-	/* Nothing sent. */
-	start = zs_now_ns();
-	ASSERT_EQ(0, zs_reap(self->fd, &c, 1, 0, &r));
-	EXPECT_EQ(0U, r.nr);
-	EXPECT_EQ(0ULL, r.pending);
-	/* A send in flight. */
-	ASSERT_EQ(0, send_held(self));
-	ASSERT_EQ(0, zs_reap(self->fd, &c, 1, 0, &r));
-	EXPECT_EQ(0U, r.nr);
-	EXPECT_EQ(1ULL, r.pending);
-	EXPECT_GT(1000, zs_ms_since(start));
-	release_held(self);
-	zs_collect(&self->t, self->fd, 4, 20000);
-	EXPECT_TRUE(zs_track_exact(&self->t))
-		TH_LOG(ZS_TRACK_FMT, ZS_TRACK_ARGS(&self->t));
-}
-
-TEST_F(reap, positive_timeout_expires_with_nr_zero)
-{
-	struct zcdev_send_completion c;
-	struct zcdev_reap r;
-	long long start, ms;
+	long long ms;
+	__u64 start;
 
 	ASSERT_EQ(0, send_held(self));
-	start = zs_now_ns();
-	ASSERT_EQ(0, zs_reap(self->fd, &c, 1, 300 * MS, &r));
+	start = zt_now_ns();
+	ASSERT_EQ(0, zs_reap(self->h.fd, &c, 1, start + 300 * MS, &r));
 	ms = zs_ms_since(start);
 	EXPECT_EQ(0U, r.nr);
 	EXPECT_EQ(1ULL, r.pending);
@@ -214,85 +136,59 @@ TEST_F(reap, positive_timeout_expires_with_nr_zero)
 	EXPECT_LE(280, ms);
 	EXPECT_GT(5000, ms);
 	/* Nothing in flight at all: the same. */
-	release_held(self);
-	zs_collect(&self->t, self->fd, 4, 20000);
-	start = zs_now_ns();
-	ASSERT_EQ(0, zs_reap(self->fd, &c, 1, 100 * MS, &r));
+	zs_held_release(&self->h);
+	zs_collect(&self->h.t, self->h.fd, 4, 20000);
+	start = zt_now_ns();
+	ASSERT_EQ(0, zs_reap(self->h.fd, &c, 1, start + 100 * MS, &r));
 	ms = zs_ms_since(start);
 	EXPECT_EQ(0U, r.nr);
 	EXPECT_EQ(0ULL, r.pending);
 	EXPECT_LE(80, ms);
-	EXPECT_TRUE(zs_track_exact(&self->t))
-		TH_LOG(ZS_TRACK_FMT, ZS_TRACK_ARGS(&self->t));
+	EXPECT_TRUE(zs_track_exact(&self->h.t))
+		TH_LOG(ZS_TRACK_FMT, ZS_TRACK_ARGS(&self->h.t));
 }
 
-TEST_F(reap, positive_timeout_returns_when_a_completion_arrives)
+TEST_F(reap, deadline_returns_when_a_completion_arrives)
 {
 	struct delayed d = { .self = self, .ms = 200 };
 	struct zcdev_send_completion c[2];
 	struct zcdev_reap r;
-	long long start, ms;
+	long long ms;
+	__u64 start;
 
 	ASSERT_EQ(0, send_held(self));
-	start = zs_now_ns();
+	start = zt_now_ns();
 	ASSERT_EQ(0, pthread_create(&d.th, NULL, release_later, &d));
-	ASSERT_EQ(0, zs_reap(self->fd, c, 2, 20000 * MS, &r));
+	ASSERT_EQ(0, zs_reap(self->h.fd, c, 2, start + 20000 * MS, &r));
 	ms = zs_ms_since(start);
 	pthread_join(d.th, NULL);
 	EXPECT_EQ(1U, r.nr);
 	EXPECT_EQ(0ULL, r.pending);
-	EXPECT_EQ(self->t.sent[0].id, c[0].id);
+	EXPECT_EQ(self->h.t.sent[0].id, c[0].id);
 	EXPECT_LE(150, ms);
 	EXPECT_GT(15000, ms);
 }
 
-TEST_F(reap, negative_timeout_waits_for_a_completion)
+TEST_F(reap, deadline_never_waits_for_a_completion)
 {
 	struct delayed d = { .self = self, .ms = 300 };
 	struct zcdev_send_completion c[2];
 	struct zcdev_reap r;
-	long long start, ms;
+	long long ms;
+	__u64 start;
 
 	ASSERT_EQ(0, send_held(self));
-	start = zs_now_ns();
+	start = zt_now_ns();
 	ASSERT_EQ(0, pthread_create(&d.th, NULL, release_later, &d));
-	ASSERT_EQ(0, zs_reap(self->fd, c, 2, -1, &r));
+	ASSERT_EQ(0, zs_reap(self->h.fd, c, 2, ZCDEV_DEADLINE_NEVER, &r));
 	ms = zs_ms_since(start);
 	pthread_join(d.th, NULL);
 	EXPECT_EQ(1U, r.nr);
 	EXPECT_EQ(0ULL, r.pending);
-	EXPECT_EQ(self->t.sent[0].id, c[0].id);
-	EXPECT_EQ(self->t.sent[0].bytes, c[0].bytes);
+	EXPECT_EQ(self->h.t.sent[0].id, c[0].id);
+	EXPECT_EQ(self->h.t.sent[0].bytes, c[0].bytes);
 	EXPECT_EQ(0x4e1dULL, c[0].user_data);
 	EXPECT_LE(250, ms);
-}
-
-static void on_alarm(int sig)
-{
-	(void)sig;
-}
-
-TEST_F(reap, signal_ends_a_blocking_reap_with_eintr)
-{
-	struct sigaction sa = { .sa_handler = on_alarm };	/* no SA_RESTART */
-	struct itimerval it = { .it_value.tv_usec = 200 * 1000 };
-	struct zcdev_send_completion c;
-	struct zcdev_reap r;
-	long long start;
-	int ret;
-
-	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
-	ASSERT_EQ(0, send_held(self));
-	start = zs_now_ns();
-	ASSERT_EQ(0, setitimer(ITIMER_REAL, &it, NULL));
-	ret = zs_reap(self->fd, &c, 1, -1, &r);
-	EXPECT_EQ(-EINTR, ret);
-	EXPECT_LE(150, zs_ms_since(start));
-	/* The interrupted reap took nothing. */
-	release_held(self);
-	zs_collect(&self->t, self->fd, 4, 20000);
-	EXPECT_TRUE(zs_track_exact(&self->t))
-		TH_LOG(ZS_TRACK_FMT, ZS_TRACK_ARGS(&self->t));
 }
 
 TEST_F(reap, pending_counts_sends_in_flight)
@@ -305,16 +201,16 @@ TEST_F(reap, pending_counts_sends_in_flight)
 	EXPECT_EQ(1ULL, pending_now(self));
 	/* A completed send does not count, the held one still does. */
 	ASSERT_EQ(0, send_one_completed(self, qtx));
-	zs_collect(&self->t, self->fd, 4, 500);
-	EXPECT_TRUE(self->t.timed_out);
-	EXPECT_EQ(1U, self->t.completions);
+	zs_collect(&self->h.t, self->h.fd, 4, 500);
+	EXPECT_TRUE(self->h.t.timed_out);
+	EXPECT_EQ(1U, self->h.t.completions);
 	EXPECT_EQ(1ULL, pending_now(self));
-	release_held(self);
-	self->t.timed_out = false;
-	zs_collect(&self->t, self->fd, 4, 20000);
+	zs_held_release(&self->h);
+	self->h.t.timed_out = false;
+	zs_collect(&self->h.t, self->h.fd, 4, 20000);
 	EXPECT_EQ(0ULL, pending_now(self));
-	EXPECT_TRUE(zs_track_exact(&self->t))
-		TH_LOG(ZS_TRACK_FMT, ZS_TRACK_ARGS(&self->t));
+	EXPECT_TRUE(zs_track_exact(&self->h.t))
+		TH_LOG(ZS_TRACK_FMT, ZS_TRACK_ARGS(&self->h.t));
 	close(qtx);
 	close(qrx);
 }
@@ -331,19 +227,17 @@ TEST_F(reap, large_max_entries_collects_everything)
 	ASSERT_EQ(0, quick_pair(&qtx, &qrx));
 	/* Room for everything in the receiver: it never reads. */
 	for (i = 0; i < 600; i++)
-		ASSERT_EQ(0, zs_send_track(&self->t, self->fd, qtx,
-					   self->a.handle, i, 1, 0, i, NULL));
+		ASSERT_EQ(0, zs_send_track(&self->h.t, self->h.fd, qtx,
+					   self->h.a.handle, i, 1, 0, i, NULL));
 	/* Let them complete (loopback ACKs at once), reaping nothing. */
-	ASSERT_NE(0, poll_in(self->fd, 10000) & POLLIN);
+	ASSERT_NE(0, poll_in(self->h.fd, 10000) & POLLIN);
 	usleep(500 * 1000);
-	ASSERT_EQ(0, zs_reap(self->fd, c, 5000, 0, &r));
+	ASSERT_EQ(0, zs_reap(self->h.fd, c, 5000, 0, &r));
 	EXPECT_LT(0U, r.nr);
 	EXPECT_GE(600U, r.nr);
 	for (i = 0; i < r.nr; i++)
-		zs_track_note(&self->t, &c[i]);
-	zs_collect(&self->t, self->fd, 5000, 10000);
-	EXPECT_TRUE(zs_track_exact(&self->t))
-		TH_LOG(ZS_TRACK_FMT, ZS_TRACK_ARGS(&self->t));
+		zs_track_note(&self->h.t, &c[i]);
+	ZS_EXPECT_COMPLETIONS_EXACT(&self->h.t, self->h.fd, 5000, 10000);
 	free(c);
 	close(qtx);
 	close(qrx);
@@ -353,19 +247,17 @@ TEST_F(reap, completions_belong_to_the_sending_file)
 {
 	struct zcdev_send_completion c;
 	struct zcdev_reap r;
-	int other = zc_open();
+	int other = zt_open();
 	static int qtx, qrx;
 
 	ASSERT_LE(0, other);
 	ASSERT_EQ(0, quick_pair(&qtx, &qrx));
 	ASSERT_EQ(0, send_one_completed(self, qtx));
 	EXPECT_EQ(0, poll_in(other, 0) & POLLIN);
-	ASSERT_EQ(0, zs_reap(other, &c, 1, 100 * MS, &r));
+	ASSERT_EQ(0, zs_reap(other, &c, 1, zt_deadline_in(100 * MS), &r));
 	EXPECT_EQ(0U, r.nr);
 	EXPECT_EQ(0ULL, r.pending);
-	zs_collect(&self->t, self->fd, 4, 10000);
-	EXPECT_TRUE(zs_track_exact(&self->t))
-		TH_LOG(ZS_TRACK_FMT, ZS_TRACK_ARGS(&self->t));
+	ZS_EXPECT_COMPLETIONS_EXACT(&self->h.t, self->h.fd, 4, 10000);
 	close(other);
 	close(qtx);
 	close(qrx);
@@ -426,7 +318,7 @@ static void *reaper_main(void *arg)
 	for (;;) {
 		bool last = __atomic_load_n(r->senders_done, __ATOMIC_ACQUIRE);
 
-		if (zs_reap(r->fd, c, 16, 50 * MS, &rr)) {
+		if (zs_reap(r->fd, c, 16, zt_deadline_in(50 * MS), &rr)) {
 			r->err = errno;
 			break;
 		}
@@ -462,8 +354,8 @@ TEST_F_TIMEOUT(reap, concurrent_senders_and_reapers, 120)
 		struct sender *s = &snd[i];
 
 		memset(s, 0, sizeof(*s));
-		s->fd = self->fd;
-		s->handle = self->a.handle;
+		s->fd = self->h.fd;
+		s->handle = self->h.a.handle;
 		s->idx = i;
 		ASSERT_EQ(0, zs_tcp_pair(AF_INET, &s->tx, &s->rx, 0, 0));
 		for (j = 0; j < SENDS_EACH; j++) {
@@ -475,7 +367,7 @@ TEST_F_TIMEOUT(reap, concurrent_senders_and_reapers, 120)
 	}
 	for (i = 0; i < NR_REAPERS; i++) {
 		memset(&rp[i], 0, sizeof(rp[i]));
-		rp[i].fd = self->fd;
+		rp[i].fd = self->h.fd;
 		rp[i].senders_done = &senders_done;
 		rp[i].cap = NR_SENDERS * SENDS_EACH + 16;
 		rp[i].c = calloc(rp[i].cap, sizeof(*rp[i].c));
@@ -496,27 +388,27 @@ TEST_F_TIMEOUT(reap, concurrent_senders_and_reapers, 120)
 		EXPECT_EQ(0, snd[i].err) TH_LOG("sender %u: %s", i,
 						strerror(snd[i].err));
 		for (j = 0; j < snd[i].nr; j++)
-			ASSERT_EQ(0, zs_track_add(&self->t, &snd[i].done[j]));
+			ASSERT_EQ(0, zs_track_add(&self->h.t, &snd[i].done[j]));
 		zs_rx_join(&snd[i].r);
 		EXPECT_TRUE(zs_rx_ok(&snd[i].r))
 			TH_LOG("sender %u: " ZS_RX_FMT, i,
 			       ZS_RX_ARGS(&snd[i].r));
 	}
-	EXPECT_EQ((unsigned int)(NR_SENDERS * SENDS_EACH), self->t.nr);
+	EXPECT_EQ((unsigned int)(NR_SENDERS * SENDS_EACH), self->h.t.nr);
 	/* Each sender's ids increase; together they must be unique. */
-	qsort(self->t.sent, self->t.nr, sizeof(self->t.sent[0]), cmp_id);
-	EXPECT_EQ(0U, zs_track_ids_not_increasing(&self->t));
+	qsort(self->h.t.sent, self->h.t.nr, sizeof(self->h.t.sent[0]), cmp_id);
+	EXPECT_EQ(0U, zs_track_ids_not_increasing(&self->h.t));
 	for (i = 0; i < NR_REAPERS; i++) {
 		EXPECT_EQ(0, rp[i].err);
 		for (j = 0; j < rp[i].nr; j++)
-			zs_track_note(&self->t, &rp[i].c[j]);
+			zs_track_note(&self->h.t, &rp[i].c[j]);
 		TH_LOG("reaper %u took %u completions", i, rp[i].nr);
 		free(rp[i].c);
 	}
 	/* Reapers interleave, so the order across them means nothing. */
-	self->t.out_of_order = 0;
-	EXPECT_TRUE(zs_track_exact(&self->t))
-		TH_LOG(ZS_TRACK_FMT, ZS_TRACK_ARGS(&self->t));
+	self->h.t.out_of_order = 0;
+	EXPECT_TRUE(zs_track_exact(&self->h.t))
+		TH_LOG(ZS_TRACK_FMT, ZS_TRACK_ARGS(&self->h.t));
 	for (i = 0; i < NR_SENDERS; i++) {
 		close(snd[i].tx);
 		close(snd[i].rx);
@@ -533,58 +425,10 @@ TEST_F(reap, max_entries_zero_is_einval_and_takes_nothing)
 
 	ASSERT_EQ(0, quick_pair(&qtx, &qrx));
 	ASSERT_EQ(0, send_one_completed(self, qtx));
-	EXPECT_EQ(-EINVAL, zs_reap(self->fd, &c, 0, 0, &r));
-	zs_collect(&self->t, self->fd, 4, 10000);
-	EXPECT_TRUE(zs_track_exact(&self->t))
-		TH_LOG(ZS_TRACK_FMT, ZS_TRACK_ARGS(&self->t));
+	EXPECT_EQ(-EINVAL, zs_reap(self->h.fd, &c, 0, 0, &r));
+	ZS_EXPECT_COMPLETIONS_EXACT(&self->h.t, self->h.fd, 4, 10000);
 	close(qtx);
 	close(qrx);
-}
-
-TEST_F(reap, unknown_flags_are_einval)
-{
-	struct zcdev_send_completion c;
-	struct zcdev_reap r = {
-		.size = sizeof(r),
-		.entries_ptr = (__u64)(uintptr_t)&c,
-		.max_entries = 1,
-	};
-	unsigned int bit;
-
-	for (bit = 0; bit < 32; bit++) {
-		r.flags = 1U << bit;
-		EXPECT_EQ(-EINVAL, zc_ioctl(self->fd, ZCDEV_IOC_SEND_REAP, &r))
-			TH_LOG("flag bit %u", bit);
-	}
-}
-
-TEST_F(reap, struct_size_rules)
-{
-	struct {
-		struct zcdev_reap r;
-		__u64 tail;
-	} big;
-	struct zcdev_send_completion c;
-	struct zcdev_reap r = {
-		.entries_ptr = (__u64)(uintptr_t)&c,
-		.max_entries = 1,
-	};
-
-	r.size = ZCDEV_REAP_SIZE_VER0 - 8;
-	EXPECT_EQ(-EINVAL, zc_ioctl(self->fd, ZCDEV_IOC_SEND_REAP, &r));
-	r.size = 0;
-	EXPECT_EQ(-EINVAL, zc_ioctl(self->fd, ZCDEV_IOC_SEND_REAP, &r));
-	memset(&big, 0, sizeof(big));
-	big.r = r;
-	big.r.size = sizeof(big);
-	big.tail = 1;
-	EXPECT_EQ(-E2BIG, zc_ioctl(self->fd, ZCDEV_IOC_SEND_REAP, &big));
-	big.tail = 0;
-	big.r.pending = 77;
-	EXPECT_EQ(0, zc_ioctl(self->fd, ZCDEV_IOC_SEND_REAP, &big));
-	EXPECT_EQ(0U, big.r.nr);
-	EXPECT_EQ(0ULL, big.r.pending);
-	EXPECT_EQ(0ULL, big.tail);
 }
 
 /* ---- bad entries_ptr: EFAULT, and the completions stay ---- */
@@ -657,7 +501,11 @@ FIXTURE_TEARDOWN(badptr)
 TEST_F(badptr, efault_keeps_the_completions)
 {
 	const unsigned int n = 3;
-	struct zcdev_reap r = { .size = sizeof(r), .max_entries = n };
+	struct zcdev_reap r = {
+		.size = sizeof(r),
+		.max_entries = n,
+		.entry_size = sizeof(struct zcdev_send_completion),
+	};
 	unsigned int i;
 	int ret;
 
@@ -685,12 +533,10 @@ TEST_F(badptr, efault_keeps_the_completions)
 	/* Let them complete (loopback ACKs at once), reaping nothing. */
 	ASSERT_NE(0, poll_in(self->fd, 10000) & POLLIN);
 	usleep(300 * 1000);
-	ret = zc_ioctl(self->fd, ZCDEV_IOC_SEND_REAP, &r);
+	ret = zt_ioctl(self->fd, ZCDEV_IOC_SEND_REAP, &r);
 	EXPECT_EQ(-EFAULT, ret);
 	/* Whatever the failed reap saw is still there. */
-	zs_collect(&self->t, self->fd, 8, 10000);
-	EXPECT_TRUE(zs_track_exact(&self->t))
-		TH_LOG(ZS_TRACK_FMT, ZS_TRACK_ARGS(&self->t));
+	ZS_EXPECT_COMPLETIONS_EXACT(&self->t, self->fd, 8, 10000);
 }
 
 TEST_HARNESS_MAIN

@@ -6,7 +6,7 @@
  * bytes and user_data. Loopback delivery copies (skb_orphan_frags_rx),
  * so every completion here says ZCDEV_COMPL_COPIED.
  *
- * The receiver is a thread checking the pattern zc_pat(position in the
+ * The receiver is a thread checking the pattern zt_pat(position in the
  * buffer) byte by byte, so a wrong page, offset or order shows.
  */
 #include "send_common.h"
@@ -43,7 +43,7 @@ FIXTURE_SETUP(tcp)
 	ZS_SETUP_OPEN(&self->fd, &self->info);
 	ret = zs_tcp_pair(variant->family, &self->tx, &self->rx, 0, 0);
 	if (ret == -EAFNOSUPPORT || ret == -EADDRNOTAVAIL)
-		ZC_SETUP_SKIP("no %s loopback: %s",
+		ZT_SETUP_SKIP("no %s loopback: %s",
 			      variant->family == AF_INET ? "IPv4" : "IPv6",
 			      strerror(-ret));
 	ASSERT_EQ(0, ret) TH_LOG("TCP pair: %s", strerror(-ret));
@@ -109,9 +109,7 @@ TEST_F_TIMEOUT(tcp, data_intact_for_sizes_and_unaligned_offsets, 120)
 	}
 	zs_rx_join(&self->r);
 	EXPECT_TRUE(zs_rx_ok(&self->r)) TH_LOG(ZS_RX_FMT, ZS_RX_ARGS(&self->r));
-	zs_collect(&self->t, self->fd, 64, 20000);
-	EXPECT_TRUE(zs_track_exact(&self->t))
-		TH_LOG(ZS_TRACK_FMT, ZS_TRACK_ARGS(&self->t));
+	ZS_EXPECT_COMPLETIONS_EXACT(&self->t, self->fd, 64, 20000);
 }
 
 TEST_F_TIMEOUT(tcp, data_intact_for_16mib_in_one_send, 150)
@@ -129,9 +127,7 @@ TEST_F_TIMEOUT(tcp, data_intact_for_16mib_in_one_send, 150)
 	EXPECT_EQ(len, s.bytes);
 	zs_rx_join(&self->r);
 	EXPECT_TRUE(zs_rx_ok(&self->r)) TH_LOG(ZS_RX_FMT, ZS_RX_ARGS(&self->r));
-	zs_collect(&self->t, self->fd, 8, 20000);
-	EXPECT_TRUE(zs_track_exact(&self->t))
-		TH_LOG(ZS_TRACK_FMT, ZS_TRACK_ARGS(&self->t));
+	ZS_EXPECT_COMPLETIONS_EXACT(&self->t, self->fd, 8, 20000);
 }
 
 /*
@@ -168,9 +164,7 @@ TEST_F_TIMEOUT(tcp, data_intact_for_many_sends_with_more, 120)
 	}
 	zs_rx_join(&self->r);
 	EXPECT_TRUE(zs_rx_ok(&self->r)) TH_LOG(ZS_RX_FMT, ZS_RX_ARGS(&self->r));
-	zs_collect(&self->t, self->fd, 64, 20000);
-	EXPECT_TRUE(zs_track_exact(&self->t))
-		TH_LOG(ZS_TRACK_FMT, ZS_TRACK_ARGS(&self->t));
+	ZS_EXPECT_COMPLETIONS_EXACT(&self->t, self->fd, 64, 20000);
 	free(segs);
 }
 
@@ -218,12 +212,13 @@ TEST_F(tcp, send_ids_increase_in_submission_order)
 		ASSERT_EQ(0, zs_send_track(&self->t, self->fd, self->tx, h,
 					   i, 10, 0, i, NULL));
 	EXPECT_EQ(0U, zs_track_ids_not_increasing(&self->t));
-	zs_collect(&self->t, self->fd, 64, 20000);
-	EXPECT_TRUE(zs_track_exact(&self->t))
-		TH_LOG(ZS_TRACK_FMT, ZS_TRACK_ARGS(&self->t));
+	ZS_EXPECT_COMPLETIONS_EXACT(&self->t, self->fd, 64, 20000);
 }
 
-/* ENGINEERING.md 4.7: local delivery copies, and the completion says so. */
+/*
+ * Delivery to a local socket copies the pages at receive
+ * (skb_orphan_frags_rx), and the completion says so.
+ */
 TEST_F(tcp, loopback_completions_say_copied)
 {
 	struct zs_seg seg = { 0, 256 * 1024 };
@@ -242,9 +237,7 @@ TEST_F(tcp, loopback_completions_say_copied)
 					   NULL));
 	zs_rx_join(&self->r);
 	EXPECT_TRUE(zs_rx_ok(&self->r)) TH_LOG(ZS_RX_FMT, ZS_RX_ARGS(&self->r));
-	zs_collect(&self->t, self->fd, 64, 20000);
-	EXPECT_TRUE(zs_track_exact(&self->t))
-		TH_LOG(ZS_TRACK_FMT, ZS_TRACK_ARGS(&self->t));
+	ZS_EXPECT_COMPLETIONS_EXACT(&self->t, self->fd, 64, 20000);
 	EXPECT_EQ(self->t.nr, self->t.copied);
 }
 

@@ -47,7 +47,7 @@ FIXTURE_SETUP(udp)
 	ZS_SETUP_OPEN(&self->fd, &self->info);
 	ret = zs_udp_pair(variant->family, &self->tx, &self->rx);
 	if (ret == -EAFNOSUPPORT || ret == -EADDRNOTAVAIL)
-		ZC_SETUP_SKIP("no %s loopback: %s",
+		ZT_SETUP_SKIP("no %s loopback: %s",
 			      variant->family == AF_INET ? "IPv4" : "IPv6",
 			      strerror(-ret));
 	ASSERT_EQ(0, ret) TH_LOG("UDP pair: %s", strerror(-ret));
@@ -87,7 +87,7 @@ static long recv_check(FIXTURE_DATA(udp) *self, __u64 off, __u64 len,
 		return -errno;
 	if ((__u64)n != len)
 		return n;
-	*bad = zc_check(self->dgram, n, off, SEED);
+	*bad = zt_check(self->dgram, n, off, SEED);
 	return *bad < 0 ? 0 : n;
 }
 
@@ -119,9 +119,7 @@ TEST_F_TIMEOUT(udp, datagrams_intact_for_sizes_and_unaligned_offsets, 60)
 					 (unsigned long long)segs[i].len,
 					 got, bad);
 	}
-	zs_collect(&self->t, self->fd, 64, 10000);
-	EXPECT_TRUE(zs_track_exact(&self->t))
-		TH_LOG(ZS_TRACK_FMT, ZS_TRACK_ARGS(&self->t));
+	ZS_EXPECT_COMPLETIONS_EXACT(&self->t, self->fd, 64, 10000);
 }
 
 /* Sends with MORE cork: the last one without it sends one datagram. */
@@ -145,16 +143,14 @@ TEST_F(udp, sends_with_more_make_one_datagram)
 	ASSERT_EQ((ssize_t)total, got) TH_LOG("datagram of %zd bytes: %s",
 					      got, strerror(errno));
 	for (i = 0; i < n; i++) {
-		EXPECT_EQ(-1, zc_check(self->dgram + pos, segs[i].len,
+		EXPECT_EQ(-1, zt_check(self->dgram + pos, segs[i].len,
 				       segs[i].off, SEED))
 			TH_LOG("part %u of the datagram", i);
 		pos += segs[i].len;
 	}
 	/* Nothing else was sent. */
 	EXPECT_EQ(-1, recv(self->rx, self->dgram, 1, MSG_DONTWAIT));
-	zs_collect(&self->t, self->fd, 64, 10000);
-	EXPECT_TRUE(zs_track_exact(&self->t))
-		TH_LOG(ZS_TRACK_FMT, ZS_TRACK_ARGS(&self->t));
+	ZS_EXPECT_COMPLETIONS_EXACT(&self->t, self->fd, 64, 10000);
 }
 
 TEST_F(udp, completions_exactly_once_and_say_copied)

@@ -52,7 +52,7 @@ FIXTURE_SETUP(spl)
 {
 	self->fd = self->pipe[0] = self->pipe[1] = -1;
 	ZS_SETUP_OPEN(&self->fd, &self->info);
-	ZC_SETUP_NEED_KIND(&self->info, variant->kind);
+	ZT_SETUP_NEED_KIND(&self->info, variant->kind);
 	self->page = self->info.page_size;
 	self->p = zs_new_buf(self->fd, variant->kind, BUF_LEN, SEED,
 			     &self->a);
@@ -98,11 +98,11 @@ static ssize_t splice_at(FIXTURE_DATA(spl) *self, __u64 pos, size_t len,
 static long pipe_check(FIXTURE_DATA(spl) *self, __u64 pos, size_t len,
 		       unsigned int seed)
 {
-	ssize_t n = zs_read_full(self->pipe[0], self->out, len);
+	ssize_t n = zc_read_full(self->pipe[0], self->out, len);
 
 	if (n != (ssize_t)len)
 		return n < 0 ? n : -1000 - n;
-	return zc_check(self->out, len, pos, seed);
+	return zt_check(self->out, len, pos, seed);
 }
 
 TEST_F(spl, splice_delivers_bytes_at_unaligned_offsets)
@@ -183,8 +183,8 @@ TEST_F(spl, splice_in_no_buffer_is_enxio)
 	EXPECT_EQ(-1, splice(self->fd, &off, self->pipe[1], NULL, 10, 0));
 	EXPECT_EQ(ENXIO, errno);
 	/* A freed buffer's offset. */
-	ASSERT_EQ(0, zc_alloc(self->fd, variant->kind, self->page, &b));
-	ASSERT_EQ(0, zc_free(self->fd, b.handle));
+	ASSERT_EQ(0, zt_alloc(self->fd, variant->kind, self->page, &b));
+	ASSERT_EQ(0, zt_free(self->fd, b.handle));
 	off = b.offset;
 	EXPECT_EQ(-1, splice(self->fd, &off, self->pipe[1], NULL, 10, 0));
 	EXPECT_EQ(ENXIO, errno);
@@ -204,7 +204,7 @@ TEST_F(spl, pipe_keeps_bytes_after_free_munmap_and_close)
 	unsigned int i;
 
 	ASSERT_EQ(65536, splice_at(self, 3, 65536, NULL));
-	ASSERT_EQ(0, zc_free(self->fd, self->a.handle));
+	ASSERT_EQ(0, zt_free(self->fd, self->a.handle));
 	ASSERT_EQ(0, munmap(self->p, self->a.buf_len));
 	self->p = NULL;
 	for (i = 0; i < 4; i++) {
@@ -227,7 +227,7 @@ TEST_F(spl, splice_shares_pages_or_copies_by_kind)
 	const __u64 pos = 4096 + 10, len = 3 * 4096;
 
 	ASSERT_EQ((ssize_t)len, splice_at(self, pos, len, NULL));
-	zc_fill(self->p, self->a.buf_len, 0, SEED2);
+	zt_fill(self->p, self->a.buf_len, 0, SEED2);
 	if (variant->kind == ZCDEV_BUF_PAGES) {
 		EXPECT_EQ(-1, pipe_check(self, pos, len, SEED2));
 	} else {
@@ -246,10 +246,10 @@ TEST_F(spl, pipe_write_after_splice_leaves_the_buffer_alone)
 
 	ASSERT_EQ(100, splice_at(self, 0, 100, NULL));
 	ASSERT_EQ((ssize_t)sizeof(msg), write(self->pipe[1], msg, sizeof(msg)));
-	EXPECT_EQ(-1, zc_check(self->p, self->a.buf_len, 0, SEED));
+	EXPECT_EQ(-1, zt_check(self->p, self->a.buf_len, 0, SEED));
 	ASSERT_EQ(-1, pipe_check(self, 0, 100, SEED));
 	ASSERT_EQ((ssize_t)sizeof(msg),
-		  zs_read_full(self->pipe[0], self->out, sizeof(msg)));
+		  zc_read_full(self->pipe[0], self->out, sizeof(msg)));
 	EXPECT_EQ(0, memcmp(self->out, msg, sizeof(msg)));
 }
 
@@ -264,8 +264,8 @@ TEST_F(spl, tee_duplicates_a_spliced_pipe)
 	n = tee(self->pipe[0], p2[1], len, 0);
 	ASSERT_EQ((ssize_t)len, n) TH_LOG("tee: %s", strerror(errno));
 	/* The copy first, from its own pipe... */
-	ASSERT_EQ((ssize_t)len, zs_read_full(p2[0], self->out, len));
-	EXPECT_EQ(-1, zc_check(self->out, len, pos, SEED));
+	ASSERT_EQ((ssize_t)len, zc_read_full(p2[0], self->out, len));
+	EXPECT_EQ(-1, zt_check(self->out, len, pos, SEED));
 	/* ...and the original is still all there. */
 	EXPECT_EQ(-1, pipe_check(self, pos, len, SEED));
 	close(p2[0]);
@@ -313,8 +313,8 @@ TEST_F(spl, sendfile_past_the_end_is_short)
 	ASSERT_EQ(0, zs_tcp_pair(AF_INET, &tx, &rx, 0, 0));
 	n = sendfile(tx, self->fd, &off, 1000);
 	EXPECT_EQ(50, n) TH_LOG("sendfile: %s", strerror(errno));
-	EXPECT_EQ(50, zs_read_full(rx, self->out, 50));
-	EXPECT_EQ(-1, zc_check(self->out, 50, self->a.buf_len - 50, SEED));
+	EXPECT_EQ(50, zc_read_full(rx, self->out, 50));
+	EXPECT_EQ(-1, zt_check(self->out, 50, self->a.buf_len - 50, SEED));
 	EXPECT_EQ(0, sendfile(tx, self->fd, &off, 1000));
 	close(tx);
 	close(rx);

@@ -6,9 +6,14 @@
  * no O_DIRECT file system, no module) must say why; only a method that
  * moved wrong data, or a malformed or missing result, fails.
  *
- * zcbench runs once (the first test) and leaves its output in $TMPDIR;
- * the other tests read it. $ZCBENCH names the binary (default: zcbench in
- * PATH, as in the VM); $ZCBENCH_STORAGE_DIR a file system with O_DIRECT.
+ * zcbench runs once per harness process, in the setup of whichever test
+ * comes first, and every test looks at that run: its exit status, its
+ * JSON lines. (One fixture for all of them: the harness runs every
+ * TEST() before any TEST_F(), so checks written as TEST()s would run
+ * before a TEST_F() that runs zcbench, and find nothing.) The output goes
+ * to $TMPDIR and is removed when the harness exits. $ZCBENCH names the
+ * binary (default: zcbench in PATH, as in the VM); $ZCBENCH_STORAGE_DIR a
+ * file system with O_DIRECT.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -19,12 +24,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "kselftest_harness.h"
+#include "zcdev_test.h"
 
 #define MAX_LINES	512
 #define LINE_MAX_LEN	8192
 
+/* Where the run's output goes: per harness process, see smoke_paths(). */
 static char out_json[256], out_log[256], out_rc[256];
+static pid_t harness_pid;
 
 static const char *tmpdir(void)
 {
@@ -40,27 +47,29 @@ static const char *zcbench(void)
 	return b && *b ? b : "zcbench";
 }
 
-static void paths(void)
+/*
+ * Runs before the harness forks its first test, so every test process
+ * names the same files: those of the one zcbench run of this harness.
+ */
+static void __attribute__((constructor)) smoke_paths(void)
 {
-	snprintf(out_json, sizeof(out_json), "%s/zcbench-smoke.jsonl", tmpdir());
-	snprintf(out_log, sizeof(out_log), "%s/zcbench-smoke.log", tmpdir());
-	snprintf(out_rc, sizeof(out_rc), "%s/zcbench-smoke.rc", tmpdir());
+	harness_pid = getpid();
+	snprintf(out_json, sizeof(out_json), "%s/zcbench-smoke-%d.jsonl",
+		 tmpdir(), (int)harness_pid);
+	snprintf(out_log, sizeof(out_log), "%s/zcbench-smoke-%d.log",
+		 tmpdir(), (int)harness_pid);
+	snprintf(out_rc, sizeof(out_rc), "%s/zcbench-smoke-%d.rc", tmpdir(),
+		 (int)harness_pid);
 }
 
-/* zcbench's exit status from the first test, or -1 if it never ran. */
-static int smoke_rc(void)
+/* The harness itself, not a test process, removes the run's output. */
+static void __attribute__((destructor)) smoke_cleanup(void)
 {
-	FILE *f;
-	int rc = -1;
-
-	paths();
-	f = fopen(out_rc, "r");
-	if (!f)
-		return -1;
-	if (fscanf(f, "%d", &rc) != 1)
-		rc = -1;
-	fclose(f);
-	return rc;
+	if (getpid() != harness_pid)
+		return;
+	unlink(out_json);
+	unlink(out_log);
+	unlink(out_rc);
 }
 
 /* Runs @cmd with sh -c, output to @log; returns the exit status or -1. */
@@ -153,66 +162,107 @@ static bool json_flat_valid(const char *s)
 	}
 }
 
+/* zcbench's exit status as the run recorded it, or -1 without a record. */
+static int smoke_rc(void)
+{
+	FILE *f = fopen(out_rc, "r");
+	int rc = -1;
+
+	if (!f)
+		return -1;
+	if (fscanf(f, "%d", &rc) != 1)
+		rc = -1;
+	fclose(f);
+	return rc;
+}
+
+static int smoke_record_rc(int rc)
+{
+	FILE *f = fopen(out_rc, "w");
+
+	if (!f)
+		return -errno;
+	fprintf(f, "%d\n", rc);
+	return fclose(f) ? -errno : 0;
+}
+
+/* The status of a run that did not get to the end (killed, timed out). */
+#define SMOKE_UNFINISHED	-2
+
+/*
+ * Run zcbench --smoke unless this harness already did; its exit status:
+ * 0 all fine, 1 some method moved wrong data or failed, -1 the shell could
+ * not run it, SMOKE_UNFINISHED cut short, -errno its status not kept.
+ */
+static int smoke_run_once(void)
+{
+	const char *sd = getenv("ZCBENCH_STORAGE_DIR");
+	char cmd[768], sdir[300] = "";
+	int rc;
+
+	if (!access(out_rc, F_OK))
+		return smoke_rc();
+	unlink(out_json);
+	if (sd && *sd)
+		snprintf(sdir, sizeof(sdir), "--storage-dir %s", sd);
+	snprintf(cmd, sizeof(cmd),
+		 "%s run --smoke --no-claims --quiet --json %s %s", zcbench(),
+		 out_json, sdir);
+	/* A run cut short leaves this behind, and every test then fails. */
+	rc = smoke_record_rc(SMOKE_UNFINISHED);
+	if (rc)
+		return rc;
+	rc = run_sh(cmd, out_log);
+	return smoke_record_rc(rc) ? -1 : rc;
+}
+
 /* Every method on both paths: minutes under TCG, not the default 30 s. */
+#define SMOKE_TIMEOUT	600
+
 FIXTURE(smoke) {
-	int unused;
+	int rc;		/* zcbench's exit status */
 };
 
 FIXTURE_SETUP(smoke)
 {
+	if (run_sh("command -v ${ZCBENCH:-zcbench}", "/dev/null") &&
+	    access(zcbench(), X_OK))
+		ZT_SETUP_SKIP("no zcbench binary (set ZCBENCH)");
+	self->rc = smoke_run_once();
 }
 
 FIXTURE_TEARDOWN(smoke)
 {
 }
 
-TEST_F_TIMEOUT(smoke, runs_every_method_without_wrong_data, 600)
+TEST_F_TIMEOUT(smoke, runs_every_method_without_wrong_data, SMOKE_TIMEOUT)
 {
-	char cmd[768], sdir[300] = "";
-	const char *sd = getenv("ZCBENCH_STORAGE_DIR");
-	FILE *f;
-	int rc;
+	char *lines[MAX_LINES];
+	int n, i;
 
-	paths();
-	unlink(out_json);
-	unlink(out_rc);
-	if (run_sh("command -v ${ZCBENCH:-zcbench}", "/dev/null") &&
-	    access(zcbench(), X_OK))
-		SKIP(return, "no zcbench binary (set ZCBENCH)");
-	if (sd && *sd)
-		snprintf(sdir, sizeof(sdir), "--storage-dir %s", sd);
-	snprintf(cmd, sizeof(cmd), "%s run --smoke --no-claims --quiet --json %s %s",
-		 zcbench(), out_json, sdir);
-	rc = run_sh(cmd, out_log);
-	f = fopen(out_rc, "w");
-	ASSERT_NE(NULL, f);
-	fprintf(f, "%d\n", rc);
-	fclose(f);
-	/* 0: all fine; 1: some method moved wrong data or failed. */
-	if (rc) {
-		char *lines[MAX_LINES];
-		int n = read_lines(out_log, lines, MAX_LINES), i;
-
+	EXPECT_NE(SMOKE_UNFINISHED, self->rc)
+		TH_LOG("zcbench did not finish (killed or timed out)");
+	if (self->rc) {
+		n = read_lines(out_log, lines, MAX_LINES);
 		for (i = 0; i < n; i++)
 			if (strstr(lines[i], "fail"))
 				TH_LOG("%s", lines[i]);
 	}
-	EXPECT_EQ(0, rc);
+	EXPECT_EQ(0, self->rc);
 }
 
-TEST(smoke_json_lines_are_complete_and_valid)
+TEST_F_TIMEOUT(smoke, json_lines_are_complete_and_valid, SMOKE_TIMEOUT)
 {
 	char *lines[MAX_LINES], *fields[128], name[64];
 	char cmd[300], fields_file[300];
 	int n, nf, i, j, nfields = 0;
 
-	if (smoke_rc() < 0)
-		SKIP(return, "zcbench did not run");
 	/* The schema as zcbench documents it: every field on every line. */
 	snprintf(fields_file, sizeof(fields_file), "%s/zcbench-fields", tmpdir());
 	snprintf(cmd, sizeof(cmd), "%s help json", zcbench());
 	ASSERT_EQ(0, run_sh(cmd, fields_file));
 	nf = read_lines(fields_file, fields, 128);
+	unlink(fields_file);
 	ASSERT_LT(0, nf);
 	for (i = 0; i < nf; i++) {
 		if (sscanf(fields[i], "  %63s", name) == 1 && fields[i][0] == ' ' &&
@@ -235,18 +285,17 @@ TEST(smoke_json_lines_are_complete_and_valid)
 	}
 }
 
-TEST(smoke_every_listed_method_has_a_result)
+TEST_F_TIMEOUT(smoke, every_listed_method_has_a_result, SMOKE_TIMEOUT)
 {
 	char *lines[MAX_LINES], *list[256], cmd[300], list_file[300];
 	char wl[64] = "", m[64], want[160];
 	int n, nl, i, j, methods = 0;
 
-	if (smoke_rc() < 0)
-		SKIP(return, "zcbench did not run");
 	snprintf(list_file, sizeof(list_file), "%s/zcbench-list", tmpdir());
 	snprintf(cmd, sizeof(cmd), "%s list", zcbench());
 	ASSERT_EQ(0, run_sh(cmd, list_file));
 	nl = read_lines(list_file, list, 256);
+	unlink(list_file);
 	n = read_lines(out_json, lines, MAX_LINES);
 	ASSERT_LT(0, n);
 	for (i = 0; i < nl; i++) {
@@ -267,13 +316,11 @@ TEST(smoke_every_listed_method_has_a_result)
 	EXPECT_LT(25, methods);
 }
 
-TEST(smoke_results_are_verified_or_say_why_not)
+TEST_F_TIMEOUT(smoke, results_are_verified_or_say_why_not, SMOKE_TIMEOUT)
 {
 	char *lines[MAX_LINES], status[32], method[64], reason[256], path[16];
 	int n, i, ok = 0, unavailable = 0;
 
-	if (smoke_rc() < 0)
-		SKIP(return, "zcbench did not run");
 	n = read_lines(out_json, lines, MAX_LINES);
 	ASSERT_LT(0, n);
 	for (i = 0; i < n; i++) {
@@ -289,7 +336,7 @@ TEST(smoke_results_are_verified_or_say_why_not)
 				TH_LOG("%s %s: ok without a throughput", method, path);
 		} else if (!strcmp(status, "unavailable")) {
 			unavailable++;
-			EXPECT_NE(0, strlen(reason)) TH_LOG("%s %s: unavailable, no reason", method, path);
+			EXPECT_NE(0UL, strlen(reason)) TH_LOG("%s %s: unavailable, no reason", method, path);
 			/* Not a failure: this machine lacks something. Say what. */
 			TH_LOG("unavailable here: %s %s: %s", method, path, reason);
 		} else {

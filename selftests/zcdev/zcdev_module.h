@@ -94,4 +94,18 @@ static inline int load_module(const char *params)
 	return ret;
 }
 
+/*
+ * Load ZCDEV_KO again with the parameters it had (@params, from
+ * read_params()); a module file that refuses them (another build) is
+ * loaded with its defaults. 0 or -errno.
+ */
+static inline int reload_module(const char *params)
+{
+	int ret = load_module(params);
+
+	if (ret == -EINVAL && params[0])
+		ret = load_module("");
+	return ret;
+}
+
 #endif /* ZCDEV_MODULE_H */

@@ -4,7 +4,11 @@
  *
  * Every helper that wraps a system call returns 0 (or a count / fd) on
  * success and -errno on failure, so tests read as
- * ASSERT_EQ(-EINVAL, zc_alloc(...)).
+ * ASSERT_EQ(-EINVAL, zt_alloc(...)).
+ *
+ * The helpers are zt_ (macros ZT_), never libzc's zc_: libzc
+ * (userspace/lib/libzc.h) retries EINTR and hides the ioctl structs, while
+ * a test must see each call's own result and every field it returns.
  *
  * The device is /dev/zcdev unless ZCDEV_DEV names another node.
  */
@@ -18,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -34,38 +39,53 @@
 #include "kselftest_harness.h"
 #pragma GCC diagnostic pop
 
-#define ZC_DEV_DEFAULT	"/dev/zcdev"
-#define ZC_MAX_ARGSZ	4096	/* largest size field an ioctl accepts */
+#define ZT_DEV_DEFAULT	"/dev/zcdev"
+#define NSEC_PER_MSEC	1000000LL
+#define NSEC_PER_SEC	1000000000LL
 
-static inline const char *zc_dev_path(void)
+static inline const char *zt_dev_path(void)
 {
 	const char *p = getenv("ZCDEV_DEV");
 
-	return p && *p ? p : ZC_DEV_DEFAULT;
+	return p && *p ? p : ZT_DEV_DEFAULT;
+}
+
+static inline __u64 zt_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
+}
+
+/* The deadline_ns of a wait that may last @ns from now. */
+static inline __u64 zt_deadline_in(__u64 ns)
+{
+	return zt_now_ns() + ns;
 }
 
 /* fd of a new open file of the device, or -errno. */
-static inline int zc_open(void)
+static inline int zt_open(void)
 {
-	int fd = open(zc_dev_path(), O_RDWR | O_CLOEXEC);
+	int fd = open(zt_dev_path(), O_RDWR | O_CLOEXEC);
 
 	return fd < 0 ? -errno : fd;
 }
 
-static inline int zc_ioctl(int fd, unsigned long cmd, void *arg)
+static inline int zt_ioctl(int fd, unsigned long cmd, void *arg)
 {
 	return ioctl(fd, cmd, arg) < 0 ? -errno : 0;
 }
 
-static inline int zc_info(int fd, struct zcdev_info *info)
+static inline int zt_info(int fd, struct zcdev_info *info)
 {
 	memset(info, 0, sizeof(*info));
 	info->size = sizeof(*info);
-	return zc_ioctl(fd, ZCDEV_IOC_INFO, info);
+	return zt_ioctl(fd, ZCDEV_IOC_INFO, info);
 }
 
 /* Allocate a buffer; @out (may be NULL) receives the answer. */
-static inline int zc_alloc(int fd, __u32 kind, __u64 len,
+static inline int zt_alloc(int fd, __u32 kind, __u64 len,
 			   struct zcdev_alloc *out)
 {
 	struct zcdev_alloc a = {
@@ -73,30 +93,45 @@ static inline int zc_alloc(int fd, __u32 kind, __u64 len,
 		.kind = kind,
 		.len = len,
 	};
-	int ret = zc_ioctl(fd, ZCDEV_IOC_ALLOC, &a);
+	int ret = zt_ioctl(fd, ZCDEV_IOC_ALLOC, &a);
 
 	if (out)
 		*out = a;
 	return ret;
 }
 
-static inline int zc_free(int fd, __u32 handle)
+/* file_bytes and total_bytes of INFO, or ~0 on error (which checks catch). */
+static inline __u64 zt_file_bytes(int fd)
+{
+	struct zcdev_info info;
+
+	return zt_info(fd, &info) ? ~0ULL : info.file_bytes;
+}
+
+static inline __u64 zt_total_bytes(int fd)
+{
+	struct zcdev_info info;
+
+	return zt_info(fd, &info) ? ~0ULL : info.total_bytes;
+}
+
+static inline int zt_free(int fd, __u32 handle)
 {
 	struct zcdev_free f = { .size = sizeof(f), .handle = handle };
 
-	return zc_ioctl(fd, ZCDEV_IOC_FREE, &f);
+	return zt_ioctl(fd, ZCDEV_IOC_FREE, &f);
 }
 
 /* Query without DMA segments (allowed to everyone). */
-static inline int zc_query(int fd, __u32 handle, struct zcdev_query *q)
+static inline int zt_query(int fd, __u32 handle, struct zcdev_query *q)
 {
 	memset(q, 0, sizeof(*q));
 	q->size = sizeof(*q);
 	q->handle = handle;
-	return zc_ioctl(fd, ZCDEV_IOC_QUERY, q);
+	return zt_ioctl(fd, ZCDEV_IOC_QUERY, q);
 }
 
-static inline int zc_sync(int fd, __u32 handle, __u32 flags, __u64 offset,
+static inline int zt_sync(int fd, __u32 handle, __u32 flags, __u64 offset,
 			  __u64 len)
 {
 	struct zcdev_sync s = {
@@ -107,17 +142,17 @@ static inline int zc_sync(int fd, __u32 handle, __u32 flags, __u64 offset,
 		.len = len,
 	};
 
-	return zc_ioctl(fd, ZCDEV_IOC_SYNC, &s);
+	return zt_ioctl(fd, ZCDEV_IOC_SYNC, &s);
 }
 
-static inline ssize_t zc_pread(int fd, void *buf, size_t len, __u64 off)
+static inline ssize_t zt_pread(int fd, void *buf, size_t len, __u64 off)
 {
 	ssize_t n = pread(fd, buf, len, (off_t)off);
 
 	return n < 0 ? -errno : n;
 }
 
-static inline ssize_t zc_pwrite(int fd, const void *buf, size_t len, __u64 off)
+static inline ssize_t zt_pwrite(int fd, const void *buf, size_t len, __u64 off)
 {
 	ssize_t n = pwrite(fd, buf, len, (off_t)off);
 
@@ -125,7 +160,7 @@ static inline ssize_t zc_pwrite(int fd, const void *buf, size_t len, __u64 off)
 }
 
 /* mmap of a device range: the address, or NULL with errno set. */
-static inline void *zc_mmap(int fd, size_t len, int flags, __u64 off)
+static inline void *zt_mmap(int fd, size_t len, int flags, __u64 off)
 {
 	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, flags, fd,
 		       (off_t)off);
@@ -134,7 +169,7 @@ static inline void *zc_mmap(int fd, size_t len, int flags, __u64 off)
 }
 
 /* mmap's errno for a range expected to fail (0 if it mapped). */
-static inline int zc_mmap_err(int fd, size_t len, int flags, __u64 off)
+static inline int zt_mmap_err(int fd, size_t len, int flags, __u64 off)
 {
 	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, flags, fd,
 		       (off_t)off);
@@ -145,44 +180,44 @@ static inline int zc_mmap_err(int fd, size_t len, int flags, __u64 off)
 	return 0;
 }
 
-static inline __u64 zc_feature_of(__u32 kind)
+static inline __u64 zt_feature_of(__u32 kind)
 {
 	return kind == ZCDEV_BUF_COHERENT ? ZCDEV_FEAT_COHERENT :
 	       kind == ZCDEV_BUF_PAGES ? ZCDEV_FEAT_PAGES : 0;
 }
 
 /* A byte pattern that differs per position and per seed. */
-static inline unsigned char zc_pat(size_t i, unsigned int seed)
+static inline unsigned char zt_pat(size_t i, unsigned int seed)
 {
 	return (unsigned char)((i * 131 + (i >> 12) * 7 + seed * 29 + 1) ^
 			       (i >> 8));
 }
 
-static inline void zc_fill(void *buf, size_t len, size_t start,
+static inline void zt_fill(void *buf, size_t len, size_t start,
 			   unsigned int seed)
 {
 	unsigned char *p = buf;
 	size_t i;
 
 	for (i = 0; i < len; i++)
-		p[i] = zc_pat(start + i, seed);
+		p[i] = zt_pat(start + i, seed);
 }
 
 /* Index of the first byte that is not the pattern, or -1. */
-static inline long zc_check(const void *buf, size_t len, size_t start,
+static inline long zt_check(const void *buf, size_t len, size_t start,
 			    unsigned int seed)
 {
 	const unsigned char *p = buf;
 	size_t i;
 
 	for (i = 0; i < len; i++)
-		if (p[i] != zc_pat(start + i, seed))
+		if (p[i] != zt_pat(start + i, seed))
 			return (long)i;
 	return -1;
 }
 
 /* Index of the first non-zero byte, or -1. */
-static inline long zc_first_nonzero(const void *buf, size_t len)
+static inline long zt_first_nonzero(const void *buf, size_t len)
 {
 	const unsigned char *p = buf;
 	size_t i;
@@ -193,8 +228,22 @@ static inline long zc_first_nonzero(const void *buf, size_t len)
 	return -1;
 }
 
+/* Read one unsigned number from @path: 0 or -errno. */
+static inline int zt_read_ulong(const char *path, unsigned long *val)
+{
+	FILE *f = fopen(path, "re");
+	int ret = 0;
+
+	if (!f)
+		return -errno;
+	if (fscanf(f, "%lu", val) != 1)
+		ret = -EINVAL;
+	fclose(f);
+	return ret;
+}
+
 /* Is @cap in this thread's effective set? */
-static inline bool zc_has_cap(int cap)
+static inline bool zt_has_cap(int cap)
 {
 	struct __user_cap_header_struct hdr = {
 		.version = _LINUX_CAPABILITY_VERSION_3,
@@ -207,7 +256,7 @@ static inline bool zc_has_cap(int cap)
 }
 
 /* Clear @cap from the effective set (capset(2)); 0 or -errno. */
-static inline int zc_drop_effective_cap(int cap)
+static inline int zt_drop_effective_cap(int cap)
 {
 	struct __user_cap_header_struct hdr = {
 		.version = _LINUX_CAPABILITY_VERSION_3,
@@ -223,7 +272,7 @@ static inline int zc_drop_effective_cap(int cap)
 }
 
 /* Exit status of a forked child, or -1 if it did not exit normally. */
-static inline int zc_wait(pid_t pid)
+static inline int zt_wait(pid_t pid)
 {
 	int status;
 
@@ -232,7 +281,7 @@ static inline int zc_wait(pid_t pid)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-static inline bool zc_open_error_means_absent(int err)
+static inline bool zt_open_error_means_absent(int err)
 {
 	return err == -ENOENT || err == -ENODEV || err == -ENXIO ||
 	       err == -EACCES || err == -EPERM;
@@ -246,9 +295,9 @@ static inline bool zc_open_error_means_absent(int err)
  * SKIP in setup on their own.
  */
 #ifdef XFAIL
-#define ZC_SETUP_SKIP(fmt, ...) SKIP(return, fmt, ##__VA_ARGS__)
+#define ZT_SETUP_SKIP(fmt, ...) SKIP(return, fmt, ##__VA_ARGS__)
 #else
-#define ZC_SETUP_SKIP(fmt, ...) \
+#define ZT_SETUP_SKIP(fmt, ...) \
 	SKIP({ _metadata->passed = 0; return; }, fmt, ##__VA_ARGS__)
 #endif
 
@@ -256,20 +305,48 @@ static inline bool zc_open_error_means_absent(int err)
  * Open the device into @fdp and read INFO into @infop, or SKIP the test
  * when there is no device to test (module not loaded, not root).
  */
-#define ZC_SETUP_OPEN(fdp, infop) do { \
-	int __fd = zc_open(); \
-	if (zc_open_error_means_absent(__fd)) \
-		ZC_SETUP_SKIP("%s: %s", zc_dev_path(), strerror(-__fd)); \
+#define ZT_SETUP_OPEN(fdp, infop) do { \
+	int __fd = zt_open(); \
+	if (zt_open_error_means_absent(__fd)) \
+		ZT_SETUP_SKIP("%s: %s", zt_dev_path(), strerror(-__fd)); \
 	ASSERT_LE(0, __fd) \
-		TH_LOG("open %s: %s", zc_dev_path(), strerror(-__fd)); \
+		TH_LOG("open %s: %s", zt_dev_path(), strerror(-__fd)); \
 	*(fdp) = __fd; \
-	ASSERT_EQ(0, zc_info(__fd, (infop))); \
+	ASSERT_EQ(0, zt_info(__fd, (infop))); \
 } while (0)
 
 /* SKIP unless the module offers buffers of @kind. */
-#define ZC_SETUP_NEED_KIND(infop, kind) do { \
-	if (!((infop)->features & zc_feature_of(kind))) \
-		ZC_SETUP_SKIP("module lacks buffer kind %u", (kind)); \
+#define ZT_SETUP_NEED_KIND(infop, kind) do { \
+	if (!((infop)->features & zt_feature_of(kind))) \
+		ZT_SETUP_SKIP("module lacks buffer kind %u", (kind)); \
+} while (0)
+
+/*
+ * The setup of a fixture that holds one buffer, whose data has the fields
+ * int fd, struct zcdev_info info, __u64 page, struct zcdev_alloc a and
+ * unsigned char *data: the device open (SKIP without it or without
+ * buffers of @kind), a buffer of @npages pages of @kind, and @scratch_len
+ * bytes of scratch memory (evaluated once the buffer exists: it may use
+ * self->a.buf_len). ZT_TEARDOWN_ONE_BUFFER() releases them.
+ */
+#define ZT_SETUP_ONE_BUFFER(self, kind, npages, scratch_len) do { \
+	(self)->fd = -1; \
+	(self)->data = NULL; \
+	ZT_SETUP_OPEN(&(self)->fd, &(self)->info); \
+	ZT_SETUP_NEED_KIND(&(self)->info, (kind)); \
+	(self)->page = (self)->info.page_size; \
+	ASSERT_EQ(0, zt_alloc((self)->fd, (kind), (npages) * (self)->page, \
+			      &(self)->a)); \
+	ASSERT_EQ((npages) * (self)->page, (self)->a.buf_len); \
+	(self)->data = malloc(scratch_len); \
+	ASSERT_NE(NULL, (self)->data); \
+} while (0)
+
+/* A test may have closed the file itself (and set fd to -1). */
+#define ZT_TEARDOWN_ONE_BUFFER(self) do { \
+	free((self)->data); \
+	if ((self)->fd >= 0) \
+		close((self)->fd); \
 } while (0)
 
 #endif /* ZCDEV_TEST_H */

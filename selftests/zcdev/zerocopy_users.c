@@ -39,9 +39,9 @@ static const char *tmp_dir(void)
 static unsigned char *map_new(int fd, __u32 kind, size_t len,
 			      struct zcdev_alloc *a)
 {
-	if (zc_alloc(fd, kind, len, a))
+	if (zt_alloc(fd, kind, len, a))
 		return NULL;
-	return zc_mmap(fd, a->buf_len, MAP_SHARED, a->offset);
+	return zt_mmap(fd, a->buf_len, MAP_SHARED, a->offset);
 }
 
 /* ---- O_DIRECT through a loop device ---- */
@@ -120,14 +120,14 @@ FIXTURE_SETUP(blk)
 
 	self->fd = self->ctl = self->back = self->loop = -1;
 	self->back_path[0] = self->node_path[0] = '\0';
-	ZC_SETUP_OPEN(&self->fd, &self->info);
-	ZC_SETUP_NEED_KIND(&self->info, ZCDEV_BUF_PAGES);
-	ZC_SETUP_NEED_KIND(&self->info, ZCDEV_BUF_COHERENT);
+	ZT_SETUP_OPEN(&self->fd, &self->info);
+	ZT_SETUP_NEED_KIND(&self->info, ZCDEV_BUF_PAGES);
+	ZT_SETUP_NEED_KIND(&self->info, ZCDEV_BUF_COHERENT);
 	self->page = self->info.page_size;
 
 	self->ctl = open_loop_control();
 	if (self->ctl == -ENOENT)
-		ZC_SETUP_SKIP("no /dev/loop-control (CONFIG_BLK_DEV_LOOP)");
+		ZT_SETUP_SKIP("no /dev/loop-control (CONFIG_BLK_DEV_LOOP)");
 	ASSERT_LE(0, self->ctl) TH_LOG("loop-control: %s",
 				       strerror(-self->ctl));
 
@@ -177,16 +177,16 @@ TEST_F(blk, odirect_write_from_pages_mapping_lands)
 	ASSERT_NE(NULL, check);
 	p = map_new(self->fd, ZCDEV_BUF_PAGES, IO_BYTES, &a);
 	ASSERT_NE(NULL, p);
-	zc_fill(p, IO_BYTES, 0, 41);
+	zt_fill(p, IO_BYTES, 0, 41);
 	/* The CPU wrote the buffer; hand it to devices. */
-	ASSERT_EQ(0, zc_sync(self->fd, a.handle, ZCDEV_SYNC_FOR_DEVICE, 0,
+	ASSERT_EQ(0, zt_sync(self->fd, a.handle, ZCDEV_SYNC_FOR_DEVICE, 0,
 			     IO_BYTES));
 	ASSERT_EQ(IO_BYTES, pwrite(self->loop, p, IO_BYTES, 4096))
 		TH_LOG("O_DIRECT write: %s", strerror(errno));
 	ASSERT_EQ(0, fsync(self->loop));
 	/* The loop driver wrote the backing file: the bytes are there. */
 	ASSERT_EQ(IO_BYTES, pread(self->back, check, IO_BYTES, 4096));
-	EXPECT_EQ(-1, zc_check(check, IO_BYTES, 0, 41));
+	EXPECT_EQ(-1, zt_check(check, IO_BYTES, 0, 41));
 	free(check);
 	munmap(p, a.buf_len);
 }
@@ -198,20 +198,20 @@ TEST_F(blk, odirect_read_into_pages_mapping_lands)
 	unsigned char *p;
 
 	ASSERT_NE(NULL, src);
-	zc_fill(src, IO_BYTES, 0, 42);
+	zt_fill(src, IO_BYTES, 0, 42);
 	ASSERT_EQ(IO_BYTES, pwrite(self->back, src, IO_BYTES, 8192));
 	ASSERT_EQ(0, fsync(self->back));
 	p = map_new(self->fd, ZCDEV_BUF_PAGES, IO_BYTES, &a);
 	ASSERT_NE(NULL, p);
 	ASSERT_EQ(IO_BYTES, pread(self->loop, p, IO_BYTES, 8192))
 		TH_LOG("O_DIRECT read: %s", strerror(errno));
-	ASSERT_EQ(0, zc_sync(self->fd, a.handle, ZCDEV_SYNC_FOR_CPU, 0,
+	ASSERT_EQ(0, zt_sync(self->fd, a.handle, ZCDEV_SYNC_FOR_CPU, 0,
 			     IO_BYTES));
-	EXPECT_EQ(-1, zc_check(p, IO_BYTES, 0, 42));
+	EXPECT_EQ(-1, zt_check(p, IO_BYTES, 0, 42));
 	/* And the file interface sees the same bytes. */
 	memset(src, 0, IO_BYTES);
-	ASSERT_EQ(IO_BYTES, zc_pread(self->fd, src, IO_BYTES, a.offset));
-	EXPECT_EQ(-1, zc_check(src, IO_BYTES, 0, 42));
+	ASSERT_EQ(IO_BYTES, zt_pread(self->fd, src, IO_BYTES, a.offset));
+	EXPECT_EQ(-1, zt_check(src, IO_BYTES, 0, 42));
 	free(src);
 	munmap(p, a.buf_len);
 }
@@ -225,7 +225,7 @@ TEST_F(blk, odirect_write_from_coherent_mapping_is_efault)
 
 	p = map_new(self->fd, ZCDEV_BUF_COHERENT, IO_BYTES, &a);
 	ASSERT_NE(NULL, p);
-	zc_fill(p, IO_BYTES, 0, 43);
+	zt_fill(p, IO_BYTES, 0, 43);
 	n = pwrite(self->loop, p, IO_BYTES, 0);
 	EXPECT_EQ(-1, n);
 	EXPECT_EQ(EFAULT, errno);
@@ -258,9 +258,9 @@ FIXTURE(zc) {
 FIXTURE_SETUP(zc)
 {
 	self->fd = self->pipe[0] = self->pipe[1] = -1;
-	ZC_SETUP_OPEN(&self->fd, &self->info);
-	ZC_SETUP_NEED_KIND(&self->info, ZCDEV_BUF_PAGES);
-	ZC_SETUP_NEED_KIND(&self->info, ZCDEV_BUF_COHERENT);
+	ZT_SETUP_OPEN(&self->fd, &self->info);
+	ZT_SETUP_NEED_KIND(&self->info, ZCDEV_BUF_PAGES);
+	ZT_SETUP_NEED_KIND(&self->info, ZCDEV_BUF_COHERENT);
 	self->page = self->info.page_size;
 	ASSERT_EQ(0, pipe2(self->pipe, O_CLOEXEC));
 	/* Room for a whole transfer. */
@@ -302,13 +302,13 @@ TEST_F(zc, vmsplice_pages_mapping_into_pipe)
 	ASSERT_NE(NULL, out);
 	p = map_new(self->fd, ZCDEV_BUF_PAGES, IO_BYTES, &a);
 	ASSERT_NE(NULL, p);
-	zc_fill(p, IO_BYTES, 0, 44);
+	zt_fill(p, IO_BYTES, 0, 44);
 	iov.iov_base = p;
 	iov.iov_len = IO_BYTES;
 	ASSERT_EQ(IO_BYTES, vmsplice(self->pipe[1], &iov, 1, 0))
 		TH_LOG("vmsplice: %s", strerror(errno));
 	ASSERT_EQ(IO_BYTES, read_full(self->pipe[0], out, IO_BYTES));
-	EXPECT_EQ(-1, zc_check(out, IO_BYTES, 0, 44));
+	EXPECT_EQ(-1, zt_check(out, IO_BYTES, 0, 44));
 	free(out);
 	munmap(p, a.buf_len);
 }
@@ -328,18 +328,18 @@ TEST_F(zc, vmsplice_pages_outlive_buffer)
 	ASSERT_NE(NULL, out);
 	p = map_new(self->fd, ZCDEV_BUF_PAGES, IO_BYTES, &a);
 	ASSERT_NE(NULL, p);
-	zc_fill(p, IO_BYTES, 0, 45);
+	zt_fill(p, IO_BYTES, 0, 45);
 	iov.iov_base = p;
 	iov.iov_len = IO_BYTES;
 	ASSERT_EQ(IO_BYTES, vmsplice(self->pipe[1], &iov, 1, 0));
 	ASSERT_EQ(0, munmap(p, a.buf_len));
-	ASSERT_EQ(0, zc_free(self->fd, a.handle));
+	ASSERT_EQ(0, zt_free(self->fd, a.handle));
 	/* Give the freed memory a chance to be reused and zeroed. */
-	ASSERT_EQ(0, zc_alloc(self->fd, ZCDEV_BUF_PAGES, IO_BYTES, &b));
+	ASSERT_EQ(0, zt_alloc(self->fd, ZCDEV_BUF_PAGES, IO_BYTES, &b));
 	ASSERT_EQ(0, close(self->fd));
 	self->fd = -1;
 	ASSERT_EQ(IO_BYTES, read_full(self->pipe[0], out, IO_BYTES));
-	EXPECT_EQ(-1, zc_check(out, IO_BYTES, 0, 45));
+	EXPECT_EQ(-1, zt_check(out, IO_BYTES, 0, 45));
 	free(out);
 }
 
@@ -352,7 +352,7 @@ TEST_F(zc, vmsplice_coherent_mapping_is_efault)
 
 	p = map_new(self->fd, ZCDEV_BUF_COHERENT, IO_BYTES, &a);
 	ASSERT_NE(NULL, p);
-	zc_fill(p, IO_BYTES, 0, 46);
+	zt_fill(p, IO_BYTES, 0, 46);
 	iov.iov_base = p;
 	iov.iov_len = IO_BYTES;
 	n = vmsplice(self->pipe[1], &iov, 1, SPLICE_F_NONBLOCK);
@@ -371,15 +371,15 @@ TEST_F(zc, write_from_coherent_mapping_copies)
 	ASSERT_NE(NULL, out);
 	p = map_new(self->fd, ZCDEV_BUF_COHERENT, IO_BYTES, &a);
 	ASSERT_NE(NULL, p);
-	zc_fill(p, IO_BYTES, 0, 47);
+	zt_fill(p, IO_BYTES, 0, 47);
 	ASSERT_EQ(IO_BYTES, write(self->pipe[1], p, IO_BYTES));
 	ASSERT_EQ(IO_BYTES, read_full(self->pipe[0], out, IO_BYTES));
-	EXPECT_EQ(-1, zc_check(out, IO_BYTES, 0, 47));
+	EXPECT_EQ(-1, zt_check(out, IO_BYTES, 0, 47));
 	/* And the other way. */
-	zc_fill(out, IO_BYTES, 0, 48);
+	zt_fill(out, IO_BYTES, 0, 48);
 	ASSERT_EQ(IO_BYTES, write(self->pipe[1], out, IO_BYTES));
 	ASSERT_EQ(IO_BYTES, read_full(self->pipe[0], p, IO_BYTES));
-	EXPECT_EQ(-1, zc_check(p, IO_BYTES, 0, 48));
+	EXPECT_EQ(-1, zt_check(p, IO_BYTES, 0, 48));
 	free(out);
 	munmap(p, a.buf_len);
 }
