@@ -44,6 +44,7 @@
 #include <linux/string.h>
 
 #include <linux/zcdev.h>
+#include "compat.h"
 #include "dma.h"
 #include "zcdev_trace.h"
 
@@ -476,8 +477,8 @@ static bool zcdev_dma_stop_running(struct zcdev_dma_chan *dc,
 	x->bytes_done = max(x->bytes_done, seen);
 	if (x->failed)
 		zcdev_dma_end(dc, x, ZCDEV_DMA_ERROR, x->error ?: -EIO);
-	else if (x->runs_done == x->nr_runs)
-		/* It finished before the stop took hold. */
+	else if (x->runs_done == x->nr_runs || x->bytes_done == x->total)
+		/* It finished before the stop took hold, called back or not. */
 		zcdev_dma_end(dc, x, ZCDEV_DMA_DONE, 0);
 	else
 		stopped = true;
@@ -925,7 +926,7 @@ int zcdev_dma_init(void)
 	if (ret)
 		goto err_pdev;
 	/* Let PAGES buffers merge physically contiguous pages. */
-	ret = dma_set_max_seg_size(&pdev->dev, UINT_MAX);
+	ret = zcdev_dma_set_max_seg_size(&pdev->dev, UINT_MAX);
 	if (ret)
 		goto err_pdev;
 	zcdev_dma.pdev = pdev;

@@ -20,7 +20,10 @@
  *
  * Mappings must be MAP_SHARED (a private mapping fails with EINVAL) and lie
  * inside one buffer (else ENXIO). A mapping keeps its buffer alive after
- * ZCDEV_IOC_FREE and after close().
+ * ZCDEV_IOC_FREE and after close(). madvise(MADV_DONTNEED) on a PAGES
+ * mapping drops its page table entries and the next access maps the
+ * buffer's same page again (the bytes stay); on a COHERENT mapping (a PFN
+ * map) it fails with EINVAL.
  *
  * Ioctl numbers: every command is _IOW/_IOWR(ZCDEV_IOC_MAGIC, nr, struct)
  * with the struct it takes, so strace, seccomp filters and compat layers
@@ -181,8 +184,8 @@ struct zcdev_dma_seg {
  * @nr_segs: out: number of DMA segments
  * @segs_cap: in: entries at @segs_ptr; non-zero needs CAP_SYS_ADMIN (EPERM)
  * @seg_size: in: sizeof(struct zcdev_dma_seg) as the caller knows it, the
- *	stride of @segs_ptr; at least ZCDEV_DMA_SEG_SIZE_VER0 when @segs_cap
- *	is non-zero (else EINVAL)
+ *	stride of @segs_ptr: ZCDEV_DMA_SEG_SIZE_VER0 .. ZCDEV_MAX_ARG_SIZE
+ *	when @segs_cap is non-zero (EINVAL below, E2BIG above)
  * @segs_ptr: in: user pointer to @segs_cap elements of @seg_size bytes;
  *	the first min(@nr_segs, @segs_cap) are filled
  * @reserved: zero
@@ -238,6 +241,19 @@ struct zcdev_sync {
  * RLIMIT_MEMLOCK) until the transfer ends and then unpinned (destinations
  * dirtied). A segment's source and destination must not overlap (EINVAL).
  * Transfers on one file complete in submission order.
+ *
+ * Channels and stops: each file is bound at its first submission to one of
+ * the module's channels. A channel's engine carries one transfer at a time;
+ * the files waiting on it take turns, one transfer each, so another file
+ * delays a transfer by at most one of its own per turn. Stopping a transfer
+ * (cancel, a passed deadline, close, an engine error) that has not started
+ * takes it off its queue without touching the engine; one that runs is
+ * stopped by terminating its channel, which carries no other transfer. No
+ * descriptor is ever submitted twice and nothing resumes, so a transfer
+ * whose later segment writes an earlier segment's source ends DONE with the
+ * right bytes or with a non-DONE status, never DONE with wrong bytes; a
+ * transfer that finished before a stop took hold ends DONE. The bytes of a
+ * stopped transfer are at least what the engine moved.
  */
 #define ZCDEV_DMA_EP_BUF	1	/* handle + offset in that buffer */
 #define ZCDEV_DMA_EP_USER	2	/* addr is a user virtual address */
@@ -423,8 +439,8 @@ struct zcdev_dma_chan_stats {
  * @chans_ptr: in: user pointer to @chans_cap elements of @chan_size bytes;
  *	the first min(@nr_channels, @chans_cap) are filled
  * @chan_size: in: sizeof(struct zcdev_dma_chan_stats) as the caller knows
- *	it: at least ZCDEV_DMA_CHAN_STATS_SIZE_VER0 when @chans_cap is
- *	non-zero (else EINVAL)
+ *	it: ZCDEV_DMA_CHAN_STATS_SIZE_VER0 .. ZCDEV_MAX_ARG_SIZE when
+ *	@chans_cap is non-zero (EINVAL below, E2BIG above)
  * @reserved: zero
  *
  * The module-wide fields add up all channels.
@@ -534,8 +550,8 @@ struct zcdev_send_completion {
  *	succeeds with @nr 0
  * @pending: out: sends of this file not yet completed
  * @entry_size: sizeof(struct zcdev_send_completion) as the caller knows
- *	it, the stride of @entries_ptr: at least
- *	ZCDEV_SEND_COMPLETION_SIZE_VER0 (else EINVAL)
+ *	it, the stride of @entries_ptr: ZCDEV_SEND_COMPLETION_SIZE_VER0 ..
+ *	ZCDEV_MAX_ARG_SIZE (EINVAL below, E2BIG above)
  * @reserved: zero
  *
  * poll() on the file reports EPOLLIN while a completion (or a finished DMA
