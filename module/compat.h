@@ -1,14 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Kernel API shims, all in one place. zcdev targets Debian's 6.1; these let
- * `make KDIR=...` build it for newer kernels too. Kbuild detects features
- * in the target's headers (ZCDEV_HAVE_*) instead of comparing versions,
- * which breaks on distribution backports.
+ * Kernel API shims, all in one place. zcdev is tested on Debian's 6.1,
+ * 6.12 and 6.12 PREEMPT_RT kernels. Kbuild detects features in the
+ * target's headers (ZCDEV_HAVE_*) instead of comparing versions, which
+ * breaks on distribution backports; each shim names the kernel that
+ * changed the API.
  */
 #ifndef _ZCDEV_COMPAT_H
 #define _ZCDEV_COMPAT_H
 
+#include <linux/dma-mapping.h>
+#include <linux/fs.h>
 #include <linux/mm.h>
+#include <linux/platform_device.h>
 #include <linux/skbuff.h>
 
 #ifndef ZCDEV_HAVE_VM_FLAGS_SET
@@ -30,6 +34,46 @@ static inline void vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
 #else
 #define ZCDEV_DEFINE_UBUF_OPS(name, cb)	struct zcdev_unused_##name
 #define zcdev_ubuf_init(uarg, table, cb)	((uarg)->callback = (cb))
+#endif
+
+/*
+ * 6.12 (334304ac2bac, "dma-mapping: don't return errors from
+ * dma_set_max_seg_size") made it return void: a device without DMA
+ * parameters is a driver bug it warns about. Before, it returned -EIO then.
+ */
+#ifdef ZCDEV_HAVE_VOID_DMA_SET_MAX_SEG_SIZE
+static inline int zcdev_dma_set_max_seg_size(struct device *dev,
+					     unsigned int size)
+{
+	dma_set_max_seg_size(dev, size);
+	return 0;
+}
+#else
+#define zcdev_dma_set_max_seg_size(dev, size)	dma_set_max_seg_size(dev, size)
+#endif
+
+/*
+ * 6.5 removed generic_file_splice_read() ("splice: Remove
+ * generic_file_splice_read()"). Its replacement for a file without a page
+ * cache is copy_splice_read(): fresh pages filled through ->read_iter, as
+ * the old function did through an ITER_PIPE. filemap_splice_read() would
+ * need the page cache, which /dev/zcdev does not use.
+ */
+#ifdef ZCDEV_HAVE_COPY_SPLICE_READ
+#define zcdev_copy_splice_read	copy_splice_read
+#else
+#define zcdev_copy_splice_read	generic_file_splice_read
+#endif
+
+/*
+ * platform_driver.remove returns void since 6.11 ("platform: Make
+ * platform_driver::remove() return void"). From 6.3 (backported to
+ * 6.1.y) until then the void form was .remove_new, since dropped.
+ */
+#ifdef ZCDEV_HAVE_VOID_PLATFORM_REMOVE
+#define ZCDEV_PLATFORM_REMOVE(fn)	.remove = (fn)
+#else
+#define ZCDEV_PLATFORM_REMOVE(fn)	.remove_new = (fn)
 #endif
 
 #endif /* _ZCDEV_COMPAT_H */

@@ -193,4 +193,6 @@ module_exit(zcdev_exit);
 
 MODULE_DESCRIPTION("zcdev: buffers for zero-copy and DMA experiments");
 MODULE_LICENSE("GPL");
+/* The release; `make deb` gives the packages and dkms.conf this version. */
 MODULE_VERSION("0.1.0");
+MODULE_INFO(abi, __stringify(ZCDEV_ABI_VERSION));

@@ -14,6 +14,7 @@
 #include <linux/splice.h>
 
 #include <linux/zcdev.h>
+#include "compat.h"
 #include "zcdev.h"
 
 ssize_t zcdev_splice_read(struct file *in, loff_t *ppos,
@@ -31,7 +32,7 @@ ssize_t zcdev_splice_read(struct file *in, loff_t *ppos,
 	off = *ppos - buf->offset;
 	if (buf->kind == ZCDEV_BUF_COHERENT) {
 		zcdev_buf_put(buf);
-		return generic_file_splice_read(in, ppos, pipe, len, flags);
+		return zcdev_copy_splice_read(in, ppos, pipe, len, flags);
 	}
 
 	len = min_t(u64, len, buf->len - off);

@@ -69,6 +69,8 @@
 #include <asm/fpu/api.h>
 #endif
 
+#include "compat.h"
+
 #define ZCDMA_MAX_CHANNELS	64
 
 /* Copy granule: between two, the worker yields the CPU and checks for abort. */
@@ -981,7 +983,7 @@ static int __init zcdma_probe(struct platform_device *pdev)
 	if (ret)
 		return ret;
 	/* One descriptor may cover any length that fits the u32 residue. */
-	ret = dma_set_max_seg_size(dev, UINT_MAX);
+	ret = zcdev_dma_set_max_seg_size(dev, UINT_MAX);
 	if (ret)
 		return ret;
 
@@ -1035,7 +1037,7 @@ static int __init zcdma_probe(struct platform_device *pdev)
 	return 0;
 }
 
-static int zcdma_remove(struct platform_device *pdev)
+static void zcdma_remove(struct platform_device *pdev)
 {
 	struct zcdma_dev *zd = platform_get_drvdata(pdev);
 	unsigned int i;
@@ -1049,14 +1051,13 @@ static int zcdma_remove(struct platform_device *pdev)
 		cancel_work_sync(&zd->chans[i].work);
 	/* Frees zd through zcdma_release() once the core lets go. */
 	dma_async_device_unregister(&zd->dma);
-	return 0;
 }
 
 static struct platform_driver zcdma_driver = {
 	.driver = {
 		.name = KBUILD_MODNAME,
 	},
-	.remove = zcdma_remove,
+	ZCDEV_PLATFORM_REMOVE(zcdma_remove),
 };
 
 static int __init zcdma_init(void)
