@@ -16,7 +16,7 @@ static const struct zcctl_cmd cmds[] = {
 	{ "exec", cmd_exec, "run a command with a buffer's device fd as fd 3" },
 	{ "alloc", cmd_alloc, "allocate buffers, describe them, free them (probe limits)" },
 	{ "pattern", cmd_pattern, "write or check the test pattern on stdout/stdin" },
-	{ "dma", cmd_dma, "one dmaengine transfer between buffers and user memory, verified" },
+	{ "dma", cmd_dma, "one dmaengine transfer, verified; per-channel DMA counters" },
 	{ "send", cmd_send, "zero-copy send of a buffer to a socket, with its completions" },
 	{ "recv", cmd_recv, "receive what 'send' sends and check it against the pattern" },
 };

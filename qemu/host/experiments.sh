@@ -66,7 +66,7 @@ fi
 
 # ---- VM: TCG, NIC pair, scratch disk ----
 if ((vm)); then
-	rm -f "$results/vm.jsonl" "$results/dma.txt"
+	rm -f "$results/vm.jsonl" "$results/dma.txt" "$results/dma.jsonl"
 	disk=$root/build/vm/zcbench-disk.img
 	mkdir -p "$root/build/vm"
 	rm -f "$disk"
@@ -104,7 +104,7 @@ rm -f "$results"/plot-*.dat
 "$bin/zcbench" report --plot-data "$results" "${files[@]}" | tee "$results/report.txt" ||
 	rc=$((rc ? rc : 1))
 if [[ -s $results/dma.txt ]]; then
-	printf '\n==== zcbench dma in the VM (dmatest-style, then memcpy of the same bytes) ====\n%s\n' \
+	printf '\n==== zcbench dma in the VM (dmatest-style: 1 file, 2 files in parallel on the channels, memcpy of the same bytes) ====\n%s\n' \
 		"$(grep -E '^(dma|memcpy):' "$results/dma.txt")" | tee -a "$results/report.txt"
 fi
 if command -v gnuplot >/dev/null; then

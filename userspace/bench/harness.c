@@ -4,7 +4,8 @@
  *
  * Per configuration: make the source, let the method set up (outside the
  * clock), then
- *   1. the counting run: kprobe copy counts on, every received byte
+ *   1. the counting run: kprobe copy counts on, and the module's trace
+ *      events of the method (events.c) counted, every received byte
  *      compared with the pattern. Tracing perturbs timing, so this run is
  *      not timed; it is also the warm-up of what follows (caches, TCP
  *      autotuning, page tables of the harness).
@@ -66,7 +67,7 @@ void result_init(struct result *res, const struct zb_env *e)
 
 	memset(res, 0, sizeof(*res));
 	/* Every double starts as "not measured"; JSON writes null. */
-	for (d = &res->cpus; d <= &res->iops; d++)
+	for (d = &res->cpus; d < (double *)(res + 1); d++)
 		*d = NAN;
 	snprintf(res->where, sizeof(res->where), "%s", e->where);
 	snprintf(res->kernel, sizeof(res->kernel), "%s", e->kernel);
@@ -274,14 +275,16 @@ static void run_init(struct run *r, const struct harness_opts *o,
  * struct series - what the runs of one configuration measured
  * @s: the timed runs' samples
  * @n: timed runs
- * @tc: the counting run's kernel counts
- * @counting_umode: bytes the method copied itself in the counting run
+ * @tc: the counting run's kernel copy counts
+ * @ev: the counting run's zcdev trace events (the method's m->events)
+ * @counting: the counting run's own counters, which @ev is held against
  */
 struct series {
 	struct sample s[ZB_MAX_REPS];
 	int n;
 	struct trace_counts tc;
-	uint64_t counting_umode;
+	struct zev_counts ev;
+	struct counters counting;
 };
 
 /* Warm-ups, the counting run, the timed runs; 0 or the first error. */
@@ -290,9 +293,14 @@ static int run_series(const struct harness_opts *o, struct run *r,
 {
 	int i, err = 0, nruns = o->warmup + 1 + reps;
 	bool tracing = o->trace && trace_init(sr->tc.why, sizeof(sr->tc.why));
+	unsigned int events = r->m->events;
 
-	if (!o->trace)
+	if (!o->trace) {
 		snprintf(sr->tc.why, sizeof(sr->tc.why), "tracing off (--no-trace)");
+		snprintf(sr->ev.why, sizeof(sr->ev.why), "tracing off (--no-trace)");
+		sr->ev.events = events;
+		events = 0;
+	}
 	for (i = 0; i < nruns && !err; i++) {
 		bool counting = i == o->warmup;
 
@@ -302,16 +310,57 @@ static int run_series(const struct harness_opts *o, struct run *r,
 			progress(o, tag, "counting copies, exact verify", 0, 0);
 		else
 			progress(o, tag, "rep", i - o->warmup, reps);
+		/* Outside one_run(): these writes are not the method's syscalls. */
+		if (counting && events)
+			zev_start(events, &sr->ev);
 		err = one_run(o, r, counting, counting && tracing,
 			      &sr->s[sr->n], &sr->tc);
+		if (counting && events)
+			zev_stop(&sr->ev);
 		if (counting)
-			sr->counting_umode = r->cnt.umode_copied;
+			sr->counting = r->cnt;
 		if (!err && i > o->warmup)
 			sr->n++;
 	}
 	if (!o->quiet && zb_progress_inplace())
 		fprintf(stderr, "\r\033[K");
 	return err;
+}
+
+/*
+ * The module's own events against the method's completions and waits, in
+ * the same (counting) run; a disagreement is said in the note and on
+ * stderr but does not fail the data, which was verified on its own.
+ */
+static void fill_events(struct result *res, const struct series *sr)
+{
+	const struct zev_counts *ev = &sr->ev;
+	const struct counters *c = &sr->counting;
+	struct zev_counts seen = {
+		.events = ev->events,
+		.sends = { c->zc_compls, c->copied_compls },
+		.send_bytes = { c->zc_bytes, c->copied_bytes },
+		.dma = { [ZCDEV_DMA_DONE] = c->dma_done },
+		.dma_bytes = c->dma_bytes,
+	};
+	double bytes = (double)ev->send_bytes[0] + ev->send_bytes[1];
+
+	if (!zev_compare(ev, &seen, res->events_note, sizeof(res->events_note)) &&
+	    ev->avail)
+		zb_log("%s %s: %s", res->method, res->path, res->events_note);
+	if (!ev->avail)
+		return;
+	if (ev->events & ZEV_SEND_COMPLETE) {
+		res->ev_zc_sends = ev->sends[0];
+		res->ev_copied_sends = ev->sends[1];
+		res->ev_zc_share = bytes > 0 ? ev->send_bytes[0] / bytes : NAN;
+	}
+	if (ev->events & ZEV_DMA_END) {
+		res->ev_dma_done = ev->dma[ZCDEV_DMA_DONE];
+		res->ev_dma_other = ev->dma[0] + ev->dma[ZCDEV_DMA_ERROR] +
+				    ev->dma[ZCDEV_DMA_TIMEDOUT] +
+				    ev->dma[ZCDEV_DMA_CANCELLED];
+	}
 }
 
 /* The medians and spreads of @sr into @res. */
@@ -359,7 +408,9 @@ static void summarize(struct result *res, const struct run *r,
 	MED(faults_gib, s[i].faults / gib);
 #undef MED
 
-	fill_copies(res, &sr->tc, delivered, sr->counting_umode);
+	fill_copies(res, &sr->tc, delivered, sr->counting.umode_copied);
+	if (m->events)
+		fill_events(res, sr);
 	if (sr->tc.avail)
 		res->ksyscalls_gib = sr->tc.snd_syscalls / gib;
 	/* Completions are the same every run; the last run's are reported. */

@@ -125,6 +125,8 @@ static int reap_one(struct run *r, struct dma_priv *d)
 		return zb_fail(r, "DMA transfer %llu ended %s (%s)",
 			       (unsigned long long)w.id, zc_dma_status_name(w.status),
 			       zc_errname(w.error));
+	r->cnt.dma_done++;
+	r->cnt.dma_bytes += w.bytes;
 	return 0;
 }
 
@@ -173,7 +175,7 @@ static const struct method dma_m = {
 	.name = "dma", .workload = "dma",
 	.desc = "zcdev DMA, PAGES buffer -> PAGES buffer, --bufsize per transfer, 8 in flight",
 	.source = "zcdev PAGES buffer", .needs = NEED_ZCDEV | NEED_ZC_DMA,
-	.setup = dma_pages_setup, .rep_setup = dma_rep_setup, .xfer = dma_xfer,
+	.events = ZEV_DMA_END, .setup = dma_pages_setup, .rep_setup = dma_rep_setup, .xfer = dma_xfer,
 	.verify = dma_verify, .teardown = dma_teardown,
 };
 
@@ -181,7 +183,7 @@ static const struct method dma_user = {
 	.name = "dma_user", .workload = "dma",
 	.desc = "zcdev DMA between user buffers (pinned per transfer), 8 in flight",
 	.source = "user memory", .needs = NEED_ZCDEV | NEED_ZC_DMA,
-	.setup = dma_user_setup, .rep_setup = dma_rep_setup, .xfer = dma_xfer,
+	.events = ZEV_DMA_END, .setup = dma_user_setup, .rep_setup = dma_rep_setup, .xfer = dma_xfer,
 	.verify = dma_verify, .teardown = dma_teardown,
 };
 

@@ -104,10 +104,13 @@ static int reap(struct run *r, struct zcdev_priv *z, int64_t wait_ns,
 	if (n < 0)
 		return zb_fail(r, "ZCDEV_IOC_SEND_REAP: %s", zc_errname(n));
 	for (i = 0; i < n; i++) {
-		if (c[i].flags & ZCDEV_COMPL_COPIED)
+		if (c[i].flags & ZCDEV_COMPL_COPIED) {
 			r->cnt.copied_bytes += c[i].bytes;
-		else
+			r->cnt.copied_compls++;
+		} else {
 			r->cnt.zc_bytes += c[i].bytes;
+			r->cnt.zc_compls++;
+		}
 	}
 	return n;
 }
@@ -182,7 +185,7 @@ static const struct method zcdev_send = {
 	.desc = "ZCDEV_IOC_SEND of a PAGES buffer, --bufsize per send; completions via SEND_REAP",
 	.source = "zcdev PAGES buffer (file loaded once)",
 	.needs = NEED_SOCK | NEED_ZCDEV | NEED_ZC_SEND, .receivers = 1, .zc = true,
-	.setup = send_setup, .xfer = zsend_xfer, .teardown = zcdev_teardown,
+	.events = ZEV_SEND_COMPLETE, .setup = send_setup, .xfer = zsend_xfer, .teardown = zcdev_teardown,
 };
 
 static const struct method zcdev_sendfile = {

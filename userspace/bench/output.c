@@ -166,6 +166,9 @@ static void row(FILE *f, const struct result *r, const struct result *b)
 	else
 		fprintf(f, " %5.0f", 100 * r->zc_share);
 	fputc('\n', f);
+	/* The module's trace events, beside what the completions said. */
+	if (r->events_note[0])
+		fprintf(f, "%-19s   trace: %s\n", "", r->events_note);
 }
 
 /* zcdev send against its strongest peers, in the same group. */
@@ -224,7 +227,8 @@ void out_table(FILE *f, const struct result *res, int n, const char *title)
 		fprintf(f, "\n==== %s ====\n", title);
 	fprintf(f, "MB/s: median of the timed repetitions (min-max beside it); sndCPU: sender user+sys CPU s/GiB;\n"
 		"xbase: ratio to the workload's baseline in the same group; copies: bytes the CPU copied per byte\n"
-		"delivered, counted by kprobes (sender/receiver/other tasks); zc%%: share the completions call zero-copy.\n");
+		"delivered, counted by kprobes (sender/receiver/other tasks); zc%%: share the completions call zero-copy;\n"
+		"trace: zcdev's trace events in the counting run, against its completions or DMA waits.\n");
 	for (w = 0; w < zb_nworkloads; w++) {
 		const char *wl = zb_workloads[w].name;
 		bool shown = false;

@@ -13,7 +13,7 @@
 
 const struct field zb_fields[] = {
 	S(where, "vm (the QEMU guest) or native (the host it ran on)"),
-	S(workload, "file2sock, fanout, file2file, storage, dma"),
+	S(workload, "file2sock, fanout, file2file, storage, dma; dmatest for zcbench dma --json"),
 	S(method, "technique, see zcbench list"),
 	S(path, "loop (127.0.0.1), nic (the VM's NIC pair) or local (no socket)"),
 	U(size, "bytes per transfer (file size), per receiver"),
@@ -25,6 +25,7 @@ const struct field zb_fields[] = {
 	S(accel, "tcg (QEMU without KVM), kvm, none (bare metal), unknown"),
 	S(net, "what carried the path: loopback, nic (vnet_hdr taps, offloads) or hub (no offloads)"),
 	S(copies_note, "why copy counts are missing, or their caveat"),
+	S(events_note, "zcdev trace events (zcdev_send_complete, zcdev_dma_end) of the counting run (zcbench dma: of the whole run) against the completions and waits of the same run: agrees, DISAGREES (with both counts), or unavailable and why; empty for methods without them"),
 	D(cpus, "online CPUs"),
 	D(mem_mb, "memory, MiB"),
 	D(host_load, "1-min load average of the physical host when the run started (VM: passed in by the host); above its CPU count, timings are contended"),
@@ -63,5 +64,12 @@ const struct field zb_fields[] = {
 	D(tests, "dma workload: requests (transfers or memcpy calls) over all runs, all verified"),
 	D(failures, "dma workload: requests that failed (any fails the configuration: 0 when ok)"),
 	D(iops, "dma workload: requests per second, median run"),
+	D(files, "zcbench dma: files (opens of /dev/zcdev, one thread each) moving data at once"),
+	D(channels, "zcbench dma: DMA channels zcdev uses (ZCDEV_IOC_DMA_STATS nr_channels)"),
+	D(ev_zc_sends, "zcdev_send_complete events with copied=0, counting run"),
+	D(ev_copied_sends, "zcdev_send_complete events with copied=1, counting run"),
+	D(ev_zc_share, "share of bytes the zcdev_send_complete events call zero-copy (next to zc_share, from the completions)"),
+	D(ev_dma_done, "zcdev_dma_end events with status DONE, counting run"),
+	D(ev_dma_other, "zcdev_dma_end events with any other status (ERROR, TIMEDOUT, CANCELLED)"),
 };
 const int zb_nfields = sizeof(zb_fields) / sizeof(zb_fields[0]);

@@ -41,6 +41,9 @@
  *
  * raw_syscalls:sys_enter, keyed by pid, gives the kernel's own count of
  * the sender's system calls next to the harness's count.
+ *
+ * tracefs_mount() and tracefs_write() are the tracefs access of every
+ * tracer here, events.c's too.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -98,13 +101,13 @@ static struct {
 	uint64_t snd_syscalls;		/* at trace_mark() */
 } T;
 
-static int wr(const char *file, const char *text)
+int tracefs_write(const char *dir, const char *file, const char *text)
 {
-	char path[160];
+	char path[256];
 	int fd, err = 0;
 	size_t len = strlen(text);
 
-	snprintf(path, sizeof(path), "%s/%s", T.dir, file);
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
 	fd = open(path, O_WRONLY | O_CLOEXEC | O_APPEND);
 	if (fd < 0)
 		return -errno;
@@ -112,6 +115,11 @@ static int wr(const char *file, const char *text)
 		err = -errno;
 	close(fd);
 	return err;
+}
+
+static int wr(const char *file, const char *text)
+{
+	return tracefs_write(T.dir, file, text);
 }
 
 /* The fetch arguments of a probe: what its hist trigger can key and sum. */
@@ -401,7 +409,7 @@ static bool calibrate(void)
 	return true;
 }
 
-static bool find_tracefs(void)
+const char *tracefs_mount(const char *entry)
 {
 	static const char *const dirs[] = {
 		"/sys/kernel/tracing", "/sys/kernel/debug/tracing",
@@ -410,13 +418,20 @@ static bool find_tracefs(void)
 	size_t i;
 
 	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-		snprintf(path, sizeof(path), "%s/kprobe_events", dirs[i]);
-		if (!access(path, W_OK)) {
-			snprintf(T.dir, sizeof(T.dir), "%s", dirs[i]);
-			return true;
-		}
+		snprintf(path, sizeof(path), "%s/%s", dirs[i], entry);
+		if (!access(path, W_OK))
+			return dirs[i];
 	}
-	return false;
+	return NULL;
+}
+
+static bool find_tracefs(void)
+{
+	const char *dir = tracefs_mount("kprobe_events");
+
+	if (dir)
+		snprintf(T.dir, sizeof(T.dir), "%s", dir);
+	return dir != NULL;
 }
 
 /* An ITER_* value, or -1 if this kernel has no such iterator type. */

@@ -11,6 +11,7 @@
 #ifndef ZCBENCH_H
 #define ZCBENCH_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -51,6 +52,8 @@ struct run;
  * @receivers: TCP receivers (0 for workloads without sockets)
  * @passes: times the payload is delivered per transfer (re-reads), 0 = 1
  * @zc: the method gets completions saying zero-copy vs copied
+ * @events: ZEV_* trace events of the module the counting run counts, to
+ *	hold against what the method's completions or waits said
  * @setup: per configuration, outside the clock (may be NULL); -errno or
  *	1 = unavailable with run->reason set
  * @rep_setup: before each repetition, outside the clock (may be NULL)
@@ -67,6 +70,7 @@ struct method {
 	int receivers;
 	int passes;
 	bool zc;
+	unsigned int events;
 	int (*setup)(struct run *r);
 	int (*rep_setup)(struct run *r);
 	int (*xfer)(struct run *r);
@@ -105,6 +109,10 @@ struct counters {
 	uint64_t zc_bytes;	/* completions said: sent without a copy */
 	uint64_t copied_bytes;	/* completions said: the stack copied */
 	uint64_t sends;		/* sends that asked for zero-copy */
+	uint64_t zc_compls;	/* completions without ZCDEV_COMPL_COPIED */
+	uint64_t copied_compls;	/* completions with it */
+	uint64_t dma_done;	/* DMA transfers reaped ZCDEV_DMA_DONE */
+	uint64_t dma_bytes;	/* the bytes those waits reported */
 	uint64_t umode_copied;	/* bytes the method memcpy'd itself in user space */
 };
 
@@ -164,6 +172,7 @@ struct result {
 	char accel[8];		/* tcg | kvm | none (bare metal) | unknown */
 	char copies_note[96];	/* why copy counts are unavailable, or caveats */
 	char net[12];		/* loopback | nic | hub (NIC path without offloads) */
+	char events_note[200];	/* zcdev trace events vs completions/waits */
 	/* Only doubles from here to the end: result_init() sets them to NaN. */
 	double cpus;
 	double mem_mb;
@@ -192,6 +201,11 @@ struct result {
 	double verified;		/* 1: every repetition verified */
 	/* dma: dmatest-style totals */
 	double tests, failures, iops;
+	double files;			/* zcdev files moving data in parallel */
+	double channels;		/* DMA channels zcdev uses */
+	/* zcdev trace events of the counting run (events_note: agreement) */
+	double ev_zc_sends, ev_copied_sends, ev_zc_share;
+	double ev_dma_done, ev_dma_other;
 };
 
 /* ---- util.c: counted system calls and small helpers ---- */
@@ -312,6 +326,13 @@ int net_tid_of(int i);	/* tid of receiver i of the current rep, for tracing */
 const char *net_mode(const char *path);
 
 /* ---- trace.c: copies and syscalls counted in the kernel ---- */
+/*
+ * The tracefs mount where @entry ("kprobe_events", "instances") is
+ * writable: mounted, and we may change it (root); NULL if none.
+ */
+const char *tracefs_mount(const char *entry);
+/* Appends @text to @dir/@file, as `echo TEXT >> FILE` would; 0 or -errno. */
+int tracefs_write(const char *dir, const char *file, const char *text);
 struct trace_counts {
 	bool avail;
 	char why[96];
@@ -325,6 +346,45 @@ void trace_mark(int snd);	/* right after the transfer: sender syscalls */
 /* @snd: sender tid; @rcv: receiver tids (n of them). */
 void trace_stop(int snd, const int *rcv, int n, struct trace_counts *tc);
 void trace_cleanup(void);
+
+/* ---- events.c: zcdev's trace events, counted next to the ioctls' word ---- */
+#define ZEV_SEND_COMPLETE	0x1	/* zcdev_send_complete: copied or not */
+#define ZEV_DMA_END		0x2	/* zcdev_dma_end: status and bytes */
+
+/**
+ * struct zev_counts - zcdev events of one window, or what the ioctls said
+ * @events: ZEV_* bits counted
+ * @avail: the counts are real; else @why says why there are none
+ * @why: reason, for the output
+ * @sends: send completions: [0] zero-copy, [1] copied
+ * @send_bytes: their bytes, the same way
+ * @dma: DMA transfers ended, by ZCDEV_DMA_* status ([0]: any other)
+ * @dma_bytes: bytes those transfers moved
+ */
+struct zev_counts {
+	unsigned int events;
+	bool avail;
+	char why[96];
+	uint64_t sends[2];
+	uint64_t send_bytes[2];
+	uint64_t dma[ZCDEV_DMA_CANCELLED + 1];
+	uint64_t dma_bytes;
+};
+/*
+ * Starts counting @events (ZEV_*) of every task in a tracefs instance of
+ * our own; false, with @c->why set, where that cannot be done. One window
+ * at a time.
+ */
+bool zev_start(unsigned int events, struct zev_counts *c);
+/* Ends the window: counts into @c (or why not), instance removed. */
+void zev_stop(struct zev_counts *c);
+/*
+ * One sentence for the output: what @traced counted and whether it agrees
+ * with @seen, what the completions and waits said (or why there are no
+ * counts). True only when both were counted and agree.
+ */
+bool zev_compare(const struct zev_counts *traced, const struct zev_counts *seen,
+		 char *note, size_t len);
 
 /* ---- btf.c: kernel struct layout from /sys/kernel/btf/vmlinux ---- */
 /* Byte offset of @member in struct @sname, or -errno. */
@@ -394,6 +454,75 @@ void region_ep(const struct region *rg, uint64_t off, struct zcdev_dma_ep *ep);
 /* Hands [off, off+len) to the device or back to the CPU (no-op for user). */
 int region_sync(int zfd, const struct region *rg, uint32_t flags, uint64_t off,
 		uint64_t len);
+
+/* ---- dmatest.c: zcbench dma's workload on one open of /dev/zcdev ---- */
+#define DT_MAX_DEPTH	64
+
+/**
+ * struct dt_cfg - the workload, the same for every file
+ * @iters: transfers per phase
+ * @size: bytes per transfer
+ * @segs: segments per transfer
+ * @depth: transfers in flight, 1 .. DT_MAX_DEPTH
+ * @seed: of the random offsets
+ * @skind: region kind of the sources (0: user memory)
+ * @dkind: of the destinations
+ * @verify: dmatest's three checks after every transfer
+ */
+struct dt_cfg {
+	uint64_t iters, size, segs, depth, seed;
+	uint32_t skind, dkind;
+	bool verify;
+};
+
+/* One transfer's buffer pair and where in them the copy goes. */
+struct dt_slot {
+	struct region src, dst;
+	uint64_t soff, doff;
+	bool busy;
+};
+
+/**
+ * struct dt_file - one open of /dev/zcdev and the transfers it runs
+ * @c: the workload
+ * @idx: its number, for messages
+ * @zfd: the open file; the module binds it to a channel at its first submit
+ * @slots: buffer pairs, one per transfer in flight
+ * @x: state of the random offsets
+ * @go: set by the caller: the start line of a parallel phase (NULL: alone)
+ * @t0: when the last phase started (ns)
+ * @t1: when it ended
+ * @cpu: CPU seconds of the thread that ran it
+ * @failures: its tests that failed
+ * @err: it stopped early because an ioctl failed: -errno
+ * @seen: what the waits said, summed over every phase, for the trace events
+ */
+struct dt_file {
+	const struct dt_cfg *c;
+	int idx;
+	int zfd;
+	struct dt_slot slots[DT_MAX_DEPTH];
+	uint64_t x;
+	pthread_barrier_t *go;
+	uint64_t t0, t1;
+	double cpu;
+	uint64_t failures;
+	int err;
+	struct zev_counts seen;
+};
+
+/* Bytes of each buffer: room for a copy at any offset, and its guards. */
+size_t dt_buf_len(const struct dt_cfg *c);
+/*
+ * Opens the file and fills its slots, outside any clock; file @idx gets
+ * offsets of its own. 0 or -errno; release it either way.
+ */
+int dt_file_setup(struct dt_file *f, const struct dt_cfg *c, int idx);
+void dt_file_release(struct dt_file *f);
+/* One phase: c->iters transfers, checked; a pthread start routine (@arg: the file). */
+void *dt_file_run(void *arg);
+/* The CPU copies as many bytes between @f's slots; ns, and *@cpu seconds. */
+uint64_t dt_memcpy(struct dt_file *f, double *cpu);
 
 /* ---- harness.c ---- */
 struct harness_opts {

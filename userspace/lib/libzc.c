@@ -182,11 +182,44 @@ int zc_dma_cancel(int fd, uint64_t id, uint32_t flags, uint32_t *cancelled)
 	return ret;
 }
 
-int zc_dma_stats(int fd, struct zcdev_dma_stats *st)
+int zc_dma_stats(int fd, struct zcdev_dma_stats *st,
+		 struct zcdev_dma_chan_stats *chans, uint32_t chans_cap)
 {
 	memset(st, 0, sizeof(*st));
 	st->size = sizeof(*st);
+	st->chans_cap = chans ? chans_cap : 0;
+	st->chans_ptr = (uintptr_t)chans;
+	st->chan_size = sizeof(*chans);
 	return zc_ioctl(fd, ZCDEV_IOC_DMA_STATS, st);
+}
+
+int zc_dma_stats_all(int fd, struct zcdev_dma_stats *st,
+		     struct zcdev_dma_chan_stats **chans, uint32_t *nr_chans)
+{
+	struct zcdev_dma_chan_stats *c = NULL, *more;
+	uint32_t cap = 0;
+	int ret;
+
+	/* Channels only ever appear: grow until one call finds room for all. */
+	for (;;) {
+		ret = zc_dma_stats(fd, st, c, cap);
+		if (ret || st->nr_channels <= cap)
+			break;
+		cap = st->nr_channels;
+		more = realloc(c, cap * sizeof(*c));
+		if (!more) {
+			ret = -ENOMEM;
+			break;
+		}
+		c = more;
+	}
+	if (ret) {
+		free(c);
+		return ret;
+	}
+	*chans = c;
+	*nr_chans = st->nr_channels;
+	return 0;
 }
 
 ssize_t zc_send(int fd, int sock_fd, uint32_t handle, uint64_t off,

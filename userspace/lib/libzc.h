@@ -155,8 +155,21 @@ int zc_dma_wait(int fd, uint64_t id, uint32_t flags, uint64_t deadline_ns,
 		struct zcdev_dma_wait *out);
 /* Stops @id (or all with ZCDEV_DMA_CANCEL_ALL); *@cancelled (may be NULL) counts them. */
 int zc_dma_cancel(int fd, uint64_t id, uint32_t flags, uint32_t *cancelled);
-/* Module-wide counters of the channel in use; -ENODEV without one. */
-int zc_dma_stats(int fd, struct zcdev_dma_stats *st);
+/*
+ * The module-wide counters into *@st (st->nr_channels: channels in use)
+ * and the first min(st->nr_channels, @chans_cap) channels' own into
+ * @chans (may be NULL with @chans_cap 0). A channel can appear between
+ * two calls: size @chans from one call and trust min() of the next.
+ * -ENODEV without a channel.
+ */
+int zc_dma_stats(int fd, struct zcdev_dma_stats *st,
+		 struct zcdev_dma_chan_stats *chans, uint32_t chans_cap);
+/*
+ * zc_dma_stats() with every channel: *@chans receives a malloc()ed array
+ * of *@nr_chans elements (NULL when there are none); free() it.
+ */
+int zc_dma_stats_all(int fd, struct zcdev_dma_stats *st,
+		     struct zcdev_dma_chan_stats **chans, uint32_t *nr_chans);
 
 /* ---- zero-copy send (libzc.c): ZCDEV_IOC_SEND, ZCDEV_IOC_SEND_REAP ---- */
 
