@@ -162,6 +162,8 @@ static int load_dmatest(void)
  * @cycles: cycles run
  * @stopped: transfers that ended CANCELLED or TIMEDOUT
  * @done: transfers that ran to the end before their stop
+ * @stopped_whole: stopped ones that report every byte moved (the engine
+ *	finished them, the completion had not been seen yet)
  * @closes: files closed with transfers queued
  * @err: what went wrong first, or ""
  */
@@ -170,7 +172,7 @@ struct stopper {
 	int chan;
 	struct zt_region src, dst;
 	atomic_bool *quit;
-	unsigned int cycles, stopped, done, closes;
+	unsigned int cycles, stopped, done, closes, stopped_whole;
 	char err[160];
 };
 
@@ -181,6 +183,7 @@ static bool judge(struct stopper *s, const char *what,
 {
 	if (w->status == stop_status && w->bytes <= XLEN) {
 		s->stopped++;
+		s->stopped_whole += w->bytes == XLEN;
 		return true;
 	}
 	if (w->status == ZCDEV_DMA_DONE && w->bytes == XLEN &&
@@ -334,7 +337,7 @@ TEST_F_TIMEOUT(alongside, dmatest_passes_while_zcdev_stops_transfers, 300)
 	unsigned int nfill = 0;
 	char marker[96], val[16], *log, *p;
 	unsigned int summaries = 0, tests = 0, failures = 0;
-	unsigned int stopped = 0, closes = 0, cycles = 0;
+	unsigned int stopped = 0, closes = 0, cycles = 0, whole = 0, done = 0;
 	atomic_bool quit = false;
 	__u64 t0, took;
 	int nr, nr_th, i, ret;
@@ -415,14 +418,16 @@ TEST_F_TIMEOUT(alongside, dmatest_passes_while_zcdev_stops_transfers, 300)
 		stopped += st[i].stopped;
 		closes += st[i].closes;
 		cycles += st[i].cycles;
+		whole += st[i].stopped_whole;
+		done += st[i].done;
 		zt_region_fini(&st[i].dst);
 		zt_region_fini(&st[i].src);
 		close(st[i].fd);
 	}
 	zt_close_fillers(fillers, &nfill);
-	TH_LOG("dmatest on %d channel(s): %u threads, %u tests, %u failures, in %llu ms; zcdev on %d channel(s) meanwhile: %u cycles, %u transfers stopped, %u files closed with transfers queued",
+	TH_LOG("dmatest on %d channel(s): %u threads, %u tests, %u failures, in %llu ms; zcdev on %d channel(s) meanwhile: %u cycles, %u transfers stopped (%u of them with every byte moved), %u done, %u files closed with transfers queued",
 	       self->nr_free, summaries, tests, failures, took / MS, nr,
-	       cycles, stopped, closes);
+	       cycles, stopped, whole, done, closes);
 	EXPECT_EQ((unsigned int)(DMATEST_THREADS * self->nr_free), summaries);
 	EXPECT_EQ(0U, failures);
 	/* The loop did stop transfers while dmatest ran. */
