@@ -104,6 +104,20 @@ module_param(fail_every, uint, 0644);
 MODULE_PARM_DESC(fail_every, "Fail every Nth descriptor of a channel without copying, alternately with DMA_TRANS_READ_FAILED and DMA_TRANS_WRITE_FAILED (default 0: never)");
 
 /**
+ * struct zcdma_fpu_stats - the preemption-off sections of one descriptor
+ * @sections: how many
+ * @over_1ms: how many lasted more than 1 ms
+ * @max_bytes: most bytes one of them copied
+ * @max_ns: the longest
+ */
+struct zcdma_fpu_stats {
+	u64 sections;
+	u64 over_1ms;
+	u64 max_bytes;
+	u64 max_ns;
+};
+
+/**
  * struct zcdma_desc - one memcpy transaction
  * @tx: what the client holds; @tx.cookie is assigned at submit
  * @node: place in one of the channel's lists, guarded by the channel's lock
@@ -125,7 +139,7 @@ struct zcdma_desc {
 	size_t len;
 	size_t done;
 	struct dmaengine_result result;
-	u64 fpu_max_ns;
+	struct zcdma_fpu_stats fpu;
 	bool aborted;
 	bool injected;
 };
@@ -137,8 +151,11 @@ struct zcdma_desc {
  * @injected: descriptors failed on purpose (fail_every)
  * @faults: descriptors failed on an address that is not RAM
  * @aborted: descriptors dropped by terminate_all, running or queued
- * @fpu_max_ns: longest kernel_fpu_begin() section (preemption off), the
- *	bound PREEMPT_RT tasks see from this engine
+ * @fpu_sections: kernel_fpu_begin() sections (preemption off) run
+ * @fpu_over_1ms: those that lasted more than 1 ms of wall time (under
+ *	TCG mostly the host descheduling the vCPU mid-section)
+ * @fpu_max_bytes: most bytes one section copied: the bound by design
+ * @fpu_max_ns: longest section in wall time
  */
 struct zcdma_stats {
 	u64 descs;
@@ -146,6 +163,9 @@ struct zcdma_stats {
 	u64 injected;
 	u64 faults;
 	u64 aborted;
+	u64 fpu_sections;
+	u64 fpu_over_1ms;
+	u64 fpu_max_bytes;
 	u64 fpu_max_ns;
 };
 
@@ -470,8 +490,9 @@ static void zcdma_copy_sse2(void *dst, const void *src, size_t blocks)
 		     : "memory", "cc");
 }
 
-/* Returns how long preemption was off for the vector copy (0: none). */
-static u64 zcdma_memcpy(void *dst, const void *src, size_t len)
+/* Records in @fpu how long, and for how many bytes, preemption was off. */
+static void zcdma_memcpy(void *dst, const void *src, size_t len,
+			 struct zcdma_fpu_stats *fpu)
 {
 	size_t head, bulk;
 	u64 t0, fpu_ns;
@@ -479,7 +500,7 @@ static u64 zcdma_memcpy(void *dst, const void *src, size_t len)
 	if (zcdma_simd == ZCDMA_SIMD_NONE || len < ZCDMA_SIMD_MIN ||
 	    !irq_fpu_usable()) {
 		memcpy(dst, src, len);
-		return 0;
+		return;
 	}
 
 	head = -(uintptr_t)dst & (ZCDMA_SIMD_ALIGN - 1);
@@ -501,7 +522,10 @@ static u64 zcdma_memcpy(void *dst, const void *src, size_t len)
 	kernel_fpu_end();
 
 	memcpy(dst + bulk, src + bulk, len - bulk);
-	return fpu_ns;
+	fpu->sections++;
+	fpu->over_1ms += fpu_ns > NSEC_PER_MSEC;
+	fpu->max_bytes = max_t(u64, fpu->max_bytes, bulk);
+	fpu->max_ns = max(fpu->max_ns, fpu_ns);
 }
 
 #else /* !CONFIG_X86 */
@@ -510,10 +534,10 @@ static void __init zcdma_simd_init(void)
 {
 }
 
-static u64 zcdma_memcpy(void *dst, const void *src, size_t len)
+static void zcdma_memcpy(void *dst, const void *src, size_t len,
+			 struct zcdma_fpu_stats *fpu)
 {
 	memcpy(dst, src, len);
-	return 0;
 }
 
 #endif /* CONFIG_X86 */
@@ -524,7 +548,8 @@ static u64 zcdma_memcpy(void *dst, const void *src, size_t len)
  */
 static enum dmaengine_tx_result zcdma_copy(struct device *dev, dma_addr_t dst,
 					   dma_addr_t src, size_t len,
-					   size_t *copied, u64 *fpu_max_ns)
+					   size_t *copied,
+					   struct zcdma_fpu_stats *fpu)
 {
 	struct zcdma_window s, d;
 	size_t n;
@@ -538,7 +563,7 @@ static enum dmaengine_tx_result zcdma_copy(struct device *dev, dma_addr_t dst,
 			return DMA_TRANS_WRITE_FAILED;
 		}
 		n = min(s.len, d.len);
-		*fpu_max_ns = max(*fpu_max_ns, zcdma_memcpy(d.vaddr, s.vaddr, n));
+		zcdma_memcpy(d.vaddr, s.vaddr, n, fpu);
 		/* kmap_local mappings nest: undo them in reverse. */
 		zcdma_window_unmap(&d);
 		zcdma_window_unmap(&s);
@@ -604,7 +629,7 @@ static void zcdma_run(struct zcdma_chan *zc, struct zcdma_desc *d)
 		size_t copied;
 
 		res = zcdma_copy(dev, d->dst + d->done, d->src + d->done, n,
-				 &copied, &d->fpu_max_ns);
+				 &copied, &d->fpu);
 		WRITE_ONCE(d->done, d->done + copied);
 		if (res != DMA_TRANS_NOERROR)
 			break;
@@ -718,7 +743,11 @@ static void zcdma_work(struct work_struct *work)
 		zcdma_cookie_complete(&d->tx);
 		zc->stats.descs++;
 		zc->stats.bytes += d->done;
-		zc->stats.fpu_max_ns = max(zc->stats.fpu_max_ns, d->fpu_max_ns);
+		zc->stats.fpu_sections += d->fpu.sections;
+		zc->stats.fpu_over_1ms += d->fpu.over_1ms;
+		zc->stats.fpu_max_bytes = max(zc->stats.fpu_max_bytes,
+					      d->fpu.max_bytes);
+		zc->stats.fpu_max_ns = max(zc->stats.fpu_max_ns, d->fpu.max_ns);
 		list_add_tail(&d->node, &zc->completed);
 		irq = d->tx.flags & DMA_PREP_INTERRUPT;
 		spin_unlock_irq(&zc->lock);
@@ -946,6 +975,9 @@ static int zcdma_chan_stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "errors_injected: %llu\n", st.injected);
 	seq_printf(m, "faults: %llu\n", st.faults);
 	seq_printf(m, "aborted: %llu\n", st.aborted);
+	seq_printf(m, "fpu_sections: %llu\n", st.fpu_sections);
+	seq_printf(m, "fpu_over_1ms: %llu\n", st.fpu_over_1ms);
+	seq_printf(m, "fpu_max_bytes: %llu\n", st.fpu_max_bytes);
 	seq_printf(m, "fpu_max_ns: %llu\n", st.fpu_max_ns);
 	return 0;
 }

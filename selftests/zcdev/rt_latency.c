@@ -3,12 +3,15 @@
  * How long zcdma keeps preemption off, and what a real-time task feels of
  * it. zcdma copies with vector registers between kernel_fpu_begin() and
  * kernel_fpu_end(), which disable preemption, also on PREEMPT_RT; each such
- * section copies at most one 64 KiB chunk. The engine measures its longest
- * section itself (debugfs zcdma/chanN, fpu_max_ns); this test checks the
- * bound while a DMA load runs, and measures the wake-up latency of a
- * SCHED_FIFO task on every CPU with and without that load, the way
- * cyclictest does. The latency bound is asserted on PREEMPT_RT kernels
- * only: elsewhere nothing promises it (the section bound still holds).
+ * section copies at most one 64 KiB chunk. The engine counts its sections
+ * itself (debugfs zcdma/chanN: fpu_sections, fpu_over_1ms, fpu_max_bytes,
+ * fpu_max_ns). This test checks the bound while a DMA load runs: by design
+ * in bytes, exactly; in time, for all but a few sections, because under
+ * TCG guest time is host time and a host that deschedules a vCPU in the
+ * middle of a section stretches it. It also measures the wake-up latency
+ * of a SCHED_FIFO task on every CPU with and without that load, the way
+ * cyclictest does; that bound is asserted on PREEMPT_RT kernels only, as
+ * nothing else promises it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,10 +32,13 @@
 #define DMA_BYTES		(8 << 20)
 /*
  * The section bound: one 64 KiB chunk. Under TCG a vector copy runs at
- * ~1-2 GB/s, so ~30-60 us; allow 2 ms for a host that deschedules the vCPU
- * mid-section (that is the host's latency, not the guest's).
+ * ~1-2 GB/s, so ~30-60 us; a section over 1 ms is the host's doing. With
+ * the host at a load of 7 on 2 cores, 1 in 100 sections was (268 of
+ * 27776): at most 1 in 10 may be, which a section that really were longer
+ * by design (every one of them) would still fail.
  */
-#define FPU_SECTION_BOUND_NS	2000000ULL
+#define FPU_SECTION_BYTES	65536ULL
+#define FPU_SECTION_BOUND_NS	1000000LL
 
 static long long now_ns(void)
 {
@@ -77,24 +83,45 @@ static int is_preempt_rt(void)
 	       buf[0] == '1';
 }
 
-/* Longest FPU section of any zcdma channel so far, or -1. */
-static long long fpu_max_ns(void)
+struct fpu_stats {
+	long long sections;
+	long long over_1ms;
+	long long max_bytes;
+	long long max_ns;
+};
+
+static long long stat_field(const char *buf, const char *name)
 {
-	long long max = -1;
-	char path[64], buf[512];
+	const char *p = strstr(buf, name);
+
+	return p ? atoll(p + strlen(name)) : -1;
+}
+
+/* The FPU sections of all zcdma channels so far; -1 without debugfs. */
+static int fpu_stats(struct fpu_stats *st)
+{
+	char path[64], buf[1024];
 	int i;
 
+	memset(st, 0, sizeof(*st));
 	for (i = 0; i < 16; i++) {
-		char *p;
+		long long v;
 
 		snprintf(path, sizeof(path), "/sys/kernel/debug/zcdma/chan%d", i);
 		if (read_file(path, buf, sizeof(buf)))
 			break;
-		p = strstr(buf, "fpu_max_ns: ");
-		if (p && atoll(p + 12) > max)
-			max = atoll(p + 12);
+		if (stat_field(buf, "fpu_sections: ") < 0)
+			return -1;
+		st->sections += stat_field(buf, "fpu_sections: ");
+		st->over_1ms += stat_field(buf, "fpu_over_1ms: ");
+		v = stat_field(buf, "fpu_max_bytes: ");
+		if (v > st->max_bytes)
+			st->max_bytes = v;
+		v = stat_field(buf, "fpu_max_ns: ");
+		if (v > st->max_ns)
+			st->max_ns = v;
 	}
-	return max;
+	return i ? 0 : -1;
 }
 
 struct probe {
@@ -233,7 +260,7 @@ FIXTURE_SETUP(rt)
 	ASSERT_EQ(0, ioctl(self->fd, ZCDEV_IOC_INFO, &info));
 	if (!(info.features & ZCDEV_FEAT_DMA))
 		SKIP(return, "no DMA channel");
-	if (fpu_max_ns() < 0)
+	if (fpu_stats(&(struct fpu_stats){}))
 		SKIP(return, "zcdma's debugfs statistics are not there (no zcdma, or no debugfs)");
 	/* Full speed: the point is the longest copy section. */
 	if (!read_file("/sys/module/zcdma/parameters/bandwidth_mbps",
@@ -256,13 +283,15 @@ FIXTURE_TEARDOWN(rt)
 
 TEST_F_TIMEOUT(rt, fpu_sections_bounded_and_rt_wakeups_unharmed, 120)
 {
-	long long idle_max, idle_avg, load_max, load_avg, fpu;
+	long long idle_max, idle_avg, load_max, load_avg, sections, over;
+	struct fpu_stats before, after;
 	pthread_t loader;
 	int err;
 
 	idle_max = probe_all(&err, &idle_avg);
 	ASSERT_EQ(0, err) TH_LOG("SCHED_FIFO probe: %s", strerror(err));
 
+	ASSERT_EQ(0, fpu_stats(&before));
 	ASSERT_EQ(0, pthread_create(&loader, NULL, load_run, &self->load));
 	load_max = probe_all(&err, &load_avg);
 	self->load.stop = 1;
@@ -271,25 +300,28 @@ TEST_F_TIMEOUT(rt, fpu_sections_bounded_and_rt_wakeups_unharmed, 120)
 	ASSERT_EQ(0, self->load.err) TH_LOG("DMA load: %s",
 					    strerror(self->load.err));
 	ASSERT_LT(0, self->load.transfers);
-	fpu = fpu_max_ns();
+	ASSERT_EQ(0, fpu_stats(&after));
+	sections = after.sections - before.sections;
+	over = after.over_1ms - before.over_1ms;
 
-	ksft_print_msg("rt_latency: kernel %s; wake-up latency idle max %lld us avg %lld us; under DMA load (%lu x 8 MiB) max %lld us avg %lld us; longest zcdma FPU section %lld us (bound %llu us)\n",
+	ksft_print_msg("rt_latency: kernel %s; wake-up latency idle max %lld us avg %lld us; under DMA load (%lu x 8 MiB) max %lld us avg %lld us; zcdma FPU sections under load %lld, over 1 ms %lld; since load: most bytes in one %lld, longest %lld us\n",
 		       is_preempt_rt() ? "PREEMPT_RT" : "not PREEMPT_RT",
 		       idle_max / 1000, idle_avg / 1000, self->load.transfers,
-		       load_max / 1000, load_avg / 1000, fpu / 1000,
-		       FPU_SECTION_BOUND_NS / 1000);
+		       load_max / 1000, load_avg / 1000, sections, over,
+		       after.max_bytes, after.max_ns / 1000);
 
 	/* The engine's own bound holds on every kernel. */
-	ASSERT_LT(0, fpu) TH_LOG("no FPU section was measured under load");
-	ASSERT_GE(FPU_SECTION_BOUND_NS, (unsigned long long)fpu);
+	ASSERT_LT(0, sections) TH_LOG("no FPU section ran under load");
+	ASSERT_GE((long long)FPU_SECTION_BYTES, after.max_bytes);
+	ASSERT_GE(sections, 10 * over)
+		TH_LOG("%lld of %lld sections took over 1 ms", over, sections);
 	/*
 	 * On PREEMPT_RT a FIFO task waits at most one section longer under
 	 * load than idle, plus the host's jitter, which the idle run
 	 * measures.
 	 */
 	if (is_preempt_rt())
-		ASSERT_GE(idle_max + 2 * (long long)FPU_SECTION_BOUND_NS +
-			  2 * idle_max, load_max);
+		ASSERT_GE(3 * idle_max + 4 * FPU_SECTION_BOUND_NS, load_max);
 }
 
 TEST_HARNESS_MAIN
