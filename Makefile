@@ -9,9 +9,15 @@ BUILD := $(ROOT)/build
 HOST := $(ROOT)/qemu/host
 ENV = . $(HOST)/env.sh
 
+# The Debian kernel the module builds for and the VM boots: 6.1 (the
+# default), 6.12 or 6.12-rt, each the newest ABI of its line in the archive
+# (qemu/host/env.sh). Every target and script below follows it.
+KERNEL ?= 6.1
+export ZCDEV_KERNEL := $(KERNEL)
+
 ZCDEV_CACHE ?= $(HOME)/.cache/zcdev
 export ZCDEV_CACHE
-KABI := $(shell $(ENV) >/dev/null 2>&1 && echo $$ZCDEV_KABI)
+KABI := $(shell ZCDEV_KERNEL='$(KERNEL)'; $(ENV) >/dev/null 2>&1 && echo $$ZCDEV_KABI)
 KDIR ?= /usr/src/linux-headers-$(KABI)
 KSRC := $(ZCDEV_CACHE)/linux-source-6.1
 KSFT := $(KSRC)/tools/testing/selftests
@@ -27,7 +33,8 @@ LDFLAGS_USER := -static -pthread
 export CC CFLAGS_USER LDFLAGS_USER
 
 .PHONY: all deps module userspace selftests guest check run demo vm bench lint \
-	sparse checkpatch w1 clean help check-debug
+	sparse checkpatch w1 clean help check-debug deb deb-check abi abi-check \
+	ioctl-collisions
 
 all: module userspace selftests
 
@@ -38,7 +45,11 @@ help:
 	@echo "make demo       a walkthrough of buffers, DMA and sends in the VM"
 	@echo "make check-debug  the suite on a KASAN/lockdep/kmemleak debug kernel"
 	@echo "make vm         a shell in the VM with the modules loaded"
+	@echo "make deb        Debian packages zcdev-dkms and zcdev-tools in build/deb/"
+	@echo "make deb-check  install them here, DKMS builds, a VM loads its modules, remove"
+	@echo "make ... KERNEL=6.12  the same on Debian's 6.12 (or 6.12-rt) instead of 6.1"
 	@echo "make KDIR=...   build the module for another kernel"
+	@echo "make abi        regenerate uapi/zcdev.abi (after raising ZCDEV_ABI_VERSION)"
 	@echo "make clean      remove build output"
 
 deps:
@@ -78,6 +89,8 @@ check: guest
 	@-$(HOST)/lint.sh checkpatch
 	@-$(HOST)/lint.sh sparse
 	@-$(HOST)/lint.sh w1
+	@-$(HOST)/lint.sh abi
+	@-$(HOST)/lint.sh ioctl-collisions
 	@$(HOST)/check.sh $(VMFLAGS)
 
 # The suite on a debug kernel (KASAN, lockdep, kmemleak, DMA-API debug, fault
@@ -96,7 +109,15 @@ demo: guest
 vm: guest
 	@$(ROOT)/qemu/run.sh $(VMFLAGS) --interactive
 
-lint: checkpatch sparse w1
+# Debian packages: zcdev-dkms (DKMS builds the modules on the machine) and
+# zcdev-tools; deb-check installs them on this host and removes them again.
+deb: deps
+	@$(HOST)/deb.sh
+
+deb-check: deps
+	@$(HOST)/deb-check.sh
+
+lint: checkpatch sparse w1 abi-check ioctl-collisions
 
 checkpatch: deps
 	@$(HOST)/lint.sh checkpatch
@@ -106,6 +127,16 @@ sparse: deps
 
 w1: deps
 	@$(HOST)/lint.sh w1
+
+# The ABI description: `make abi` rewrites it, abi-check is its gate.
+abi: deps
+	@$(HOST)/abi.sh write
+
+abi-check: deps
+	@$(HOST)/lint.sh abi
+
+ioctl-collisions: deps
+	@$(HOST)/lint.sh ioctl-collisions
 
 clean:
 	@$(MAKE) -s -C $(KDIR) M=$(ROOT) clean 2>/dev/null || true

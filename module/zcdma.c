@@ -127,6 +127,7 @@ struct zcdma_fpu_stats {
  * @done: bytes copied so far; written only by the worker, read under the
  *	channel's lock for the residue
  * @result: outcome handed to the client's callback_result
+ * @fpu: its preemption-off sections, added to the channel's stats at the end
  * @aborted: set under the channel's lock by terminate_all while the worker
  *	runs this descriptor; the worker then stops and frees it silently
  * @injected: failed on purpose (fail_every); worker only

@@ -12,9 +12,9 @@ usage() {
 usage: qemu/run.sh [options] -- CMD...
        qemu/run.sh [options] --interactive [-- CMD...]
 
-Boot the stock Debian 6.1 kernel under QEMU with an initramfs holding
-busybox, the stock modules tests need, and the staged payload (build/guest,
-as /opt/zcdev); load the modules from /opt/zcdev/modules/load-order; run CMD
+Boot a stock Debian kernel under QEMU with an initramfs holding busybox,
+the stock modules tests need, and the staged payload (build/guest, as
+/opt/zcdev); load the modules from /opt/zcdev/modules/load-order; run CMD
 with sh -c (cwd /tmp, or /mnt/share with --share); fail on any kernel splat.
 The console streams to the terminal and to build/vm/last.log.
 
@@ -29,6 +29,10 @@ options:
   --smp N              guest CPUs (default 2)
   --interactive        a shell on the console after loading the modules (and
                        running CMD, if any); exit it to power off
+  --debian NAME        boot Debian's kernel NAME: 6.1, 6.12 or 6.12-rt
+                       (default: $ZCDEV_KERNEL if set, else the kernel the
+                       payload's modules were built for, else 6.1); the
+                       payload must match it (make guest KERNEL=NAME)
   --kernel IMAGE       boot IMAGE (bzImage or vmlinux) instead of Debian's;
   --modules-dir DIR      needs the matching lib/modules/<release> DIR
   --append ARGS        more kernel command line (e.g. kmemleak=on)
@@ -49,6 +53,7 @@ options:
 
 environment:
   ZCDEV_GUEST_DIR      payload tree instead of build/guest (make guest)
+  ZCDEV_KERNEL         default for --debian (make sets it from KERNEL=)
   ZCDEV_TIMEOUT        default for --timeout
   ZCDEV_EXTRA_KMODS    more stock modules to load, e.g. "dummy bridge"
   ZCDEV_ACCEL          kvm, tcg or auto (default: KVM when the CPU has it)
@@ -69,7 +74,7 @@ EOF
 
 die() { echo "run.sh: $*" >&2; exit 2; }
 
-share='' timeout='' mem=1024 smp=2 interactive=0 kernel='' moddir=''
+share='' timeout='' mem=1024 smp=2 interactive=0 kernel='' moddir='' debian=''
 append='' net=none log=$ROOT/build/vm/last.log
 qemu_args=()
 while (($#)); do
@@ -79,6 +84,7 @@ while (($#)); do
 	--mem) mem=${2:?}; shift 2 ;;
 	--smp) smp=${2:?}; shift 2 ;;
 	--interactive) interactive=1; shift ;;
+	--debian) debian=${2:?}; shift 2 ;;
 	--kernel) kernel=${2:?}; shift 2 ;;
 	--modules-dir) moddir=${2:?}; shift 2 ;;
 	--append) append=${2:?}; shift 2 ;;
@@ -93,6 +99,7 @@ done
 (($# || interactive)) || die "no command given (see --help)"
 [[ -z $kernel && -z $moddir ]] || [[ -n $kernel && -n $moddir ]] ||
 	die "--kernel and --modules-dir go together: modules must match the kernel"
+[[ -z $kernel || -z $debian ]] || die "--debian and --kernel exclude each other"
 for n in "$mem" "$smp" "${timeout:-0}"; do
 	[[ $n =~ ^[0-9]+$ ]] || die "'$n' is not a number"
 done
@@ -100,20 +107,37 @@ if [[ -z $timeout ]]; then
 	if ((interactive)); then timeout=0; else timeout=${ZCDEV_TIMEOUT:-600}; fi
 fi
 
-# shellcheck source=qemu/host/env.sh
-. "$host/env.sh"
-if [[ -z $kernel ]]; then
-	kernel=$ZCDEV_VMLINUZ moddir=$ZCDEV_KMODS
-	[[ -r $kernel ]] || "$host/deps.sh"
-fi
-[[ -r $kernel ]] || die "no kernel image at $kernel"
-[[ -d $moddir ]] || die "no modules dir at $moddir"
-
 guest_dir=${ZCDEV_GUEST_DIR:-$ROOT/build/guest}
 if [[ ! -d $guest_dir ]]; then
 	echo "run.sh: no payload at $guest_dir (make guest stages it); booting without" >&2
 	guest_dir=''
 fi
+
+# The release the payload's modules were built for (their vermagic): it
+# picks the Debian kernel when nothing else does, and must match the one
+# booted, or every insmod fails with "invalid module format".
+payload_release=''
+if [[ -z $kernel && -n $guest_dir && -r $guest_dir/modules/zcdev.ko ]]; then
+	payload_release=$(modinfo -F vermagic "$guest_dir/modules/zcdev.ko" | cut -d' ' -f1)
+fi
+if [[ -n $debian ]]; then
+	# A name given here beats an ABI a calling script resolved for another.
+	ZCDEV_KERNEL=$debian
+	unset ZCDEV_KABI ZCDEV_KVER
+fi
+if [[ -z ${ZCDEV_KERNEL:-} && -z ${ZCDEV_KABI:-} && -n $payload_release ]]; then
+	ZCDEV_KABI=$payload_release
+fi
+# shellcheck source=qemu/host/env.sh
+. "$host/env.sh"
+if [[ -z $kernel ]]; then
+	[[ -z $payload_release || $payload_release == "$ZCDEV_KABI" ]] ||
+		die "the payload in $guest_dir has modules for $payload_release, not $ZCDEV_KABI (Debian $ZCDEV_KERNEL): make guest KERNEL=$ZCDEV_KERNEL"
+	kernel=$ZCDEV_VMLINUZ moddir=$ZCDEV_KMODS
+	[[ -r $kernel ]] || "$host/deps.sh"
+fi
+[[ -r $kernel ]] || die "no kernel image at $kernel"
+[[ -d $moddir ]] || die "no modules dir at $moddir"
 run_opts=()
 [[ -n $guest_dir ]] && run_opts+=(--guest-dir "$guest_dir")
 ((interactive)) && run_opts+=(--interactive)

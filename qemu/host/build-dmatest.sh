@@ -2,6 +2,8 @@
 # Build the kernel's own dmaengine conformance test, dmatest.ko, for the
 # kernel the VM boots. Debian's kernel does not ship it (CONFIG_DMATEST is
 # off), so drivers/dma/dmatest.c from linux-source-6.1 is built out of tree.
+# The same file builds unchanged against the 6.12 and 6.12-rt headers, and
+# the dmatest selftest runs it on those kernels too.
 #
 #   qemu/host/build-dmatest.sh [KDIR]
 #

@@ -1,8 +1,16 @@
 #!/bin/bash
 # The kernel-style gates of `make check`, run on the host:
 #   lint.sh checkpatch   checkpatch.pl --strict on module/ and uapi/
-#   lint.sh sparse       the module built with C=1 (sparse), no warnings
+#   lint.sh sparse       the module built with C=2 (sparse on every file,
+#                        not only the ones make rebuilds), no warnings
 #   lint.sh w1           the module built with W=1, no warnings
+#   lint.sh abi          uapi/zcdev.abi describes uapi/linux/zcdev.h, and
+#                        every change of it raised ZCDEV_ABI_VERSION (abi.sh)
+#   lint.sh ioctl-collisions  no zcdev ioctl command or type byte is one of
+#                        the 6.1 kernel's uapi headers (ioctl-collisions.sh)
+# sparse and w1 build against the chosen kernel's headers (KDIR, else
+# env.sh's kernel: `make KERNEL=...`) and name it in their result;
+# checkpatch does not depend on the kernel.
 # Each appends "pass NAME" or "fail NAME" to build/lint-results, which
 # check.sh adds to the test counts, and exits non-zero on failure.
 set -euo pipefail
@@ -10,6 +18,8 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck source=qemu/host/env.sh
 . "$root/qemu/host/env.sh"
 kdir=${KDIR:-$ZCDEV_KDIR}
+kname=$(basename "$kdir")
+kname=${kname#linux-headers-}
 results=$root/build/lint-results
 mkdir -p "$root/build"
 
@@ -52,15 +62,27 @@ checkpatch)
 sparse)
 	status=0
 	module_build "$log" C=2 || status=1
-	record sparse "$status" "$log"
+	record "sparse $kname" "$status" "$log"
 	;;
 w1)
 	status=0
 	module_build "$log" W=1 || status=1
-	record w1 "$status" "$log"
+	record "w1 $kname" "$status" "$log"
+	;;
+abi)
+	status=0
+	"$root/qemu/host/abi.sh" check >"$log" 2>&1 || status=1
+	record abi "$status" "$log"
+	sed -n '$s/^/    /p' "$log"
+	;;
+ioctl-collisions)
+	status=0
+	"$root/qemu/host/ioctl-collisions.sh" >"$log" 2>&1 || status=1
+	record ioctl-collisions "$status" "$log"
+	sed -n '$s/^/    /p' "$log"
 	;;
 *)
-	echo "usage: lint.sh checkpatch|sparse|w1" >&2
+	echo "usage: lint.sh checkpatch|sparse|w1|abi|ioctl-collisions" >&2
 	exit 2
 	;;
 esac
