@@ -44,14 +44,18 @@ args=(-machine q35 -cpu "${ZCDEV_CPU:-max,erms=off,fsrm=off}" -smp "$smp" -m "$m
 	-kernel "$kernel" -initrd "$initrd" -append "$append")
 # ZCDEV_ACCEL=kvm|tcg|auto (default). A /dev/kvm alone proves nothing: a
 # sandbox can offer one on a CPU without virtualisation, and QEMU then aborts.
+# ZCDEV_TCG_THREAD=single|multi (default): TCG's vCPUs on one host thread or
+# one each; run.sh picks single for PREEMPT_RT kernels (see there).
+tcg=tcg
+[[ ${ZCDEV_TCG_THREAD:-multi} == single ]] && tcg=tcg,thread=single
 case ${ZCDEV_ACCEL:-auto} in
 kvm) args+=(-accel kvm) ;;
-tcg) args+=(-accel tcg) ;;
+tcg) args+=(-accel "$tcg") ;;
 *)
 	if [[ -r /dev/kvm && -w /dev/kvm ]] && grep -qwE 'vmx|svm' /proc/cpuinfo; then
 		args+=(-accel kvm)
 	fi
-	args+=(-accel tcg)
+	args+=(-accel "$tcg")
 	;;
 esac
 

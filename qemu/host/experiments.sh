@@ -53,8 +53,11 @@ if ((native)); then
 	# tmpfs for sources, as in the VM (/tmp there); a disk dir for storage.
 	ndir=$(mktemp -d /dev/shm/zcbench.XXXXXX 2>/dev/null || mktemp -d)
 	sdir=$(mktemp -d "$root/build/zcbench-storage.XXXXXX")
-	trap 'rm -rf "$ndir" "$sdir"' EXIT
+	trap 'rm -rf "$ndir" "$sdir"; "$here/native-module.sh" unload' EXIT
 	say "native run ($(uname -r), $(nproc) CPUs), $native_reps repetitions"
+	# The zcdev methods need the module on this kernel; without it they are
+	# reported unavailable, and this says why once.
+	say "$("$here/native-module.sh" load)"
 	nrc=0
 	ZCBENCH_WHERE=native ZCBENCH_STORAGE="host $(df --output=fstype "$sdir" | tail -1)" \
 		"$bin/zcbench" run --json "$results/native.jsonl" --dir "$ndir" \

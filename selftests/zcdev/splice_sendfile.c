@@ -14,7 +14,10 @@
  *    end gives 0, one starting in no buffer ENXIO (as pread does).
  *  - sendfile(2) to a loopback TCP socket delivers the right bytes from
  *    both kinds; tee(2) duplicates a spliced pipe.
+ *  - splice into a UDP socket: one splice is one datagram, UDP_CORK joins
+ *    several.
  */
+#include <netinet/udp.h>
 #include <sys/sendfile.h>
 
 #include "send_common.h"
@@ -301,6 +304,70 @@ TEST_F_TIMEOUT(spl, sendfile_over_tcp_delivers_the_bytes, 60)
 	zs_rx_join(&r);
 	EXPECT_TRUE(zs_rx_ok(&r)) TH_LOG(ZS_RX_FMT, ZS_RX_ARGS(&r));
 	close(rx);
+}
+
+/*
+ * splice from the device through a pipe into a connected UDP socket: one
+ * splice is one datagram, whatever number of pipe buffers it takes (6.1
+ * passes "more" to the socket between them, 6.5+ hands them to one
+ * MSG_SPLICE_PAGES sendmsg), and UDP_CORK joins several splices.
+ */
+static void splice_to_udp(struct __test_metadata *_metadata,
+			  FIXTURE_DATA(spl) *self, __u64 pos, size_t len,
+			  unsigned int splices, int *datagrams)
+{
+	size_t got = 0, part = len / splices;
+	unsigned int i;
+	int tx, rx;
+	ssize_t n;
+
+	ASSERT_EQ(0, zs_udp_pair(AF_INET, &tx, &rx));
+	if (splices > 1)
+		ASSERT_EQ(0, zs_setint(tx, IPPROTO_UDP, UDP_CORK, 1));
+	for (i = 0; i < splices; i++) {
+		ASSERT_EQ((ssize_t)part, splice_at(self, pos + i * part, part, NULL));
+		n = splice(self->pipe[0], NULL, tx, NULL, part, 0);
+		ASSERT_EQ((ssize_t)part, n)
+			TH_LOG("splice to UDP: %s", strerror(errno));
+	}
+	if (splices > 1)
+		ASSERT_EQ(0, zs_setint(tx, IPPROTO_UDP, UDP_CORK, 0));
+	*datagrams = 0;
+	while (got < len) {
+		n = recv(rx, self->out + got, PIPE_SZ - got, MSG_DONTWAIT);
+		if (n <= 0)
+			break;
+		got += n;
+		(*datagrams)++;
+	}
+	EXPECT_EQ(len, got);
+	EXPECT_EQ(-1, zt_check(self->out, got, pos, SEED));
+	close(tx);
+	close(rx);
+}
+
+TEST_F(spl, splice_into_udp_small_is_one_datagram)
+{
+	int datagrams;
+
+	splice_to_udp(_metadata, self, 100, 1000, 1, &datagrams);
+	EXPECT_EQ(1, datagrams);
+}
+
+TEST_F(spl, splice_into_udp_many_pages_is_one_datagram)
+{
+	int datagrams;
+
+	splice_to_udp(_metadata, self, 4096, 8 * 4096 + 300, 1, &datagrams);
+	EXPECT_EQ(1, datagrams);
+}
+
+TEST_F(spl, splices_into_corked_udp_are_one_datagram)
+{
+	int datagrams;
+
+	splice_to_udp(_metadata, self, 4096 + 5, 3 * 4096, 3, &datagrams);
+	EXPECT_EQ(1, datagrams);
 }
 
 /* sendfile stops at the buffer's end, like read. */

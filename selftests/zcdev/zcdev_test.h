@@ -28,6 +28,7 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <linux/capability.h>
 
@@ -48,6 +49,21 @@ static inline const char *zt_dev_path(void)
 	const char *p = getenv("ZCDEV_DEV");
 
 	return p && *p ? p : ZT_DEV_DEFAULT;
+}
+
+/*
+ * Is the running kernel @major.@minor or later? Only for what the kernel
+ * outside zcdev does differently (io_uring, splice into sockets), which a
+ * test must expect per kernel; zcdev's own features are in INFO.
+ */
+static inline bool zt_kernel_at_least(int major, int minor)
+{
+	struct utsname u;
+	int ma = 0, mi = 0;
+
+	if (uname(&u) || sscanf(u.release, "%d.%d", &ma, &mi) != 2)
+		return false;
+	return ma > major || (ma == major && mi >= minor);
 }
 
 static inline __u64 zt_now_ns(void)

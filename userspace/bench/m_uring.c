@@ -7,6 +7,11 @@
  * IORING_NOTIF_USAGE_ZC_COPIED (IORING_SEND_ZC_REPORT_USAGE), the
  * stack's word on whether it copied after all.
  *
+ * uring_sendzc_zcdev registers a zcdev PAGES mapping instead of anonymous
+ * memory: the module's buffer sent by io_uring, the peer of the module's
+ * own send. io_uring before 6.5 refuses to register file-backed mappings
+ * other than shmem and hugetlbfs (EOPNOTSUPP), so there it is unavailable.
+ *
  * One send in flight at a time (a stream socket must not interleave two
  * sends' bytes), notifications overlapped: the same shape as the other
  * methods, so the comparison is about the mechanism, not about batching.
@@ -16,7 +21,9 @@
 #include <liburing.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "zcbench.h"
 
@@ -32,11 +39,15 @@
 #define CQ_ENTRIES	4096
 #define ZC_WAIT_NS	(20ULL * 1000000000ULL)
 
-enum umode { U_SEND, U_SENDZC, U_FIXED };
+enum umode { U_SEND, U_SENDZC, U_FIXED, U_FIXED_ZCDEV };
 
 struct uring_priv {
 	struct io_uring ring;
 	enum umode mode;
+	char *base;		/* what is sent: r->mem or the zcdev mapping */
+	int zfd;		/* U_FIXED_ZCDEV: /dev/zcdev, its buffer, mapping */
+	struct zc_buf zbuf;
+	void *zmap;
 	uint32_t *bytes;	/* per send: bytes it took */
 	uint32_t cap;
 };
@@ -46,6 +57,37 @@ static inline size_t chunk(const struct run *r, uint64_t off)
 	uint64_t left = r->size - off;
 
 	return left < r->bufsize ? left : r->bufsize;
+}
+
+/* A zcdev PAGES buffer holding the file, mapped, as @u's source. */
+static int zcdev_source(struct run *r, struct uring_priv *u)
+{
+	uint64_t bad;
+	ssize_t n;
+	int err;
+
+	u->zfd = zc_open();
+	if (u->zfd < 0)
+		return zb_unavail(r, "no %s: %s (module not loaded)", zc_dev_path(),
+				  strerror(-u->zfd));
+	err = zc_alloc(u->zfd, ZCDEV_BUF_PAGES, r->size, &u->zbuf);
+	if (err)
+		return zb_unavail(r, "PAGES buffer of %llu bytes: %s",
+				  (unsigned long long)r->size, zc_errname(err));
+	err = zc_map(u->zfd, &u->zbuf, 0, r->size, PROT_READ | PROT_WRITE, &u->zmap);
+	if (err) {
+		u->zmap = NULL;
+		return zb_fail(r, "mmap zcdev buffer: %s", zc_errname(err));
+	}
+	n = zc_pread_full(r->src_fd, u->zmap, r->size, 0);
+	if (n != (ssize_t)r->size)
+		return zb_fail(r, "load zcdev buffer: %s",
+			       n < 0 ? strerror(-n) : "short file");
+	if (zc_pattern_verify(u->zmap, r->size, r->seed, 0, &bad))
+		return zb_fail(r, "zcdev buffer differs from the pattern at %llu",
+			       (unsigned long long)bad);
+	u->base = u->zmap;
+	return 0;
 }
 
 static int setup_mode(struct run *r, enum umode mode)
@@ -60,6 +102,7 @@ static int setup_mode(struct run *r, enum umode mode)
 	if (!u)
 		return -ENOMEM;
 	u->mode = mode;
+	u->zfd = -1;
 	err = io_uring_queue_init_params(RING_ENTRIES, &u->ring, &p);
 	if (err) {
 		free(u);
@@ -74,13 +117,21 @@ static int setup_mode(struct run *r, enum umode mode)
 		}
 		io_uring_free_probe(probe);
 	}
-	err = zb_mem_load(r);
+	if (mode == U_FIXED_ZCDEV) {
+		err = zcdev_source(r, u);
+	} else {
+		err = zb_mem_load(r);
+		u->base = r->mem;
+	}
 	if (err)
 		return err;
-	if (mode == U_FIXED) {
-		iov.iov_base = r->mem;
+	if (mode == U_FIXED || mode == U_FIXED_ZCDEV) {
+		iov.iov_base = u->base;
 		iov.iov_len = r->size;
 		err = io_uring_register_buffers(&u->ring, &iov, 1);
+		if (err == -EOPNOTSUPP && mode == U_FIXED_ZCDEV)
+			return zb_unavail(r, "io_uring_register_buffers on a zcdev mapping: %s (io_uring before 6.5 takes no file-backed mapping but shmem and hugetlbfs)",
+					  strerror(-err));
 		if (err)
 			return zb_unavail(r, "io_uring_register_buffers: %s",
 					  strerror(-err));
@@ -93,6 +144,7 @@ static int setup_mode(struct run *r, enum umode mode)
 static int send_setup(struct run *r) { return setup_mode(r, U_SEND); }
 static int sendzc_setup(struct run *r) { return setup_mode(r, U_SENDZC); }
 static int fixed_setup(struct run *r) { return setup_mode(r, U_FIXED); }
+static int zcdev_fixed_setup(struct run *r) { return setup_mode(r, U_FIXED_ZCDEV); }
 
 static void uring_teardown(struct run *r)
 {
@@ -100,6 +152,10 @@ static void uring_teardown(struct run *r)
 
 	if (u) {
 		io_uring_queue_exit(&u->ring);
+		if (u->zmap)
+			zc_unmap(u->zmap, r->size);
+		if (u->zfd >= 0)
+			close(u->zfd);	/* frees the buffer with the file */
 		free(u->bytes);
 		free(u);
 	}
@@ -187,15 +243,16 @@ static int uring_xfer(struct run *r)
 			return zb_fail(r, "io_uring: no SQE");
 		switch (u->mode) {
 		case U_SEND:
-			io_uring_prep_send(sqe, r->sock[0], r->mem + off, len,
+			io_uring_prep_send(sqe, r->sock[0], u->base + off, len,
 					   MSG_WAITALL);
 			break;
 		case U_SENDZC:
-			io_uring_prep_send_zc(sqe, r->sock[0], r->mem + off, len,
+			io_uring_prep_send_zc(sqe, r->sock[0], u->base + off, len,
 					      MSG_WAITALL, IORING_SEND_ZC_REPORT_USAGE);
 			break;
 		case U_FIXED:
-			io_uring_prep_send_zc_fixed(sqe, r->sock[0], r->mem + off,
+		case U_FIXED_ZCDEV:
+			io_uring_prep_send_zc_fixed(sqe, r->sock[0], u->base + off,
 						    len, MSG_WAITALL,
 						    IORING_SEND_ZC_REPORT_USAGE, 0);
 			break;
@@ -245,6 +302,14 @@ static const struct method uring_sendzc_fixed = {
 	.setup = fixed_setup, .xfer = uring_xfer, .teardown = uring_teardown,
 };
 
+static const struct method uring_sendzc_zcdev = {
+	.name = "uring_sendzc_zcdev", .workload = "file2sock",
+	.desc = "io_uring SEND_ZC fixed from a registered zcdev PAGES mapping (6.5+)",
+	.source = "zcdev PAGES buffer (file loaded once), mapped and registered",
+	.needs = NEED_SOCK | NEED_URING | NEED_ZCDEV, .receivers = 1, .zc = true,
+	.setup = zcdev_fixed_setup, .xfer = uring_xfer, .teardown = uring_teardown,
+};
+
 const struct method *const m_uring[] = {
-	&uring_send, &uring_sendzc, &uring_sendzc_fixed, NULL,
+	&uring_send, &uring_sendzc, &uring_sendzc_fixed, &uring_sendzc_zcdev, NULL,
 };

@@ -175,7 +175,8 @@ static void row(FILE *f, const struct result *r, const struct result *b)
 static void zcdev_peers(FILE *f, const struct result *res, int n,
 			const struct result *g)
 {
-	static const char *const peers[] = { "uring_sendzc_fixed", "msgzc" };
+	static const char *const peers[] = { "uring_sendzc_zcdev", "uring_sendzc_fixed",
+					     "msgzc" };
 	const struct result *z = find_in_group(res, n, g, "zcdev_send");
 	size_t i;
 
