@@ -18,28 +18,15 @@ here=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$here/../.." && pwd)
 # shellcheck source=qemu/host/env.sh
 . "$here/env.sh"
+# shellcheck source=qemu/host/apt.sh
+. "$here/apt.sh"
 out=$ROOT/build/deb
 
 die() { echo "deb: $*" >&2; exit 1; }
 
 # What dpkg-buildpackage and lintian need beyond qemu/host/deps.sh.
 need_pkgs=(debhelper dh-dkms lintian)
-missing=()
-for p in "${need_pkgs[@]}"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
-		missing+=("$p")
-done
-if ((${#missing[@]})); then
-	echo "deb: installing ${missing[*]}"
-	export DEBIAN_FRONTEND=noninteractive
-	if ! apt-get install -y -qq --no-install-recommends "${missing[@]}" \
-		>"$ZCDEV_CACHE/apt.log" 2>&1; then
-		apt-get update -qq >>"$ZCDEV_CACHE/apt.log" 2>&1
-		apt-get install -y -qq --no-install-recommends "${missing[@]}" \
-			>>"$ZCDEV_CACHE/apt.log" 2>&1 ||
-			{ tail -20 "$ZCDEV_CACHE/apt.log" >&2; exit 1; }
-	fi
-fi
+zcdev_apt_install deb "${need_pkgs[@]}" || exit 1
 
 version=$(sed -n 's/^MODULE_VERSION("\([^"]*\)");$/\1/p' "$ROOT/module/main.c")
 [[ $version =~ ^[0-9]+(\.[0-9]+)+$ ]] ||

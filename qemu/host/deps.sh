@@ -12,6 +12,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=qemu/host/env.sh
 . "$here/env.sh"
+# shellcheck source=qemu/host/apt.sh
+. "$here/apt.sh"
 
 log() { echo "deps: $*" >&2; }
 
@@ -19,22 +21,7 @@ need_pkgs=(build-essential "linux-headers-$ZCDEV_KABI" qemu-system-x86
 	   busybox-static cpio linux-source-6.1 sparse kmod xz-utils
 	   liburing-dev gnuplot-nox iproute2 bc flex bison libelf-dev
 	   libssl-dev dwarves python3 perl zstd)
-missing=()
-for p in "${need_pkgs[@]}"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
-		missing+=("$p")
-done
-if ((${#missing[@]})); then
-	log "installing ${missing[*]}"
-	export DEBIAN_FRONTEND=noninteractive
-	if ! apt-get install -y -qq --no-install-recommends "${missing[@]}" \
-		>"$ZCDEV_CACHE/apt.log" 2>&1; then
-		apt-get update -qq >>"$ZCDEV_CACHE/apt.log" 2>&1
-		apt-get install -y -qq --no-install-recommends "${missing[@]}" \
-			>>"$ZCDEV_CACHE/apt.log" 2>&1 ||
-			{ tail -20 "$ZCDEV_CACHE/apt.log" >&2; exit 1; }
-	fi
-fi
+zcdev_apt_install deps "${need_pkgs[@]}" || exit 1
 
 # The VM's kernel: extracted from the .deb, never installed by this script.
 # A new 6.12 ABI may have only the -unsigned image so far (env.sh).
