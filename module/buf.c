@@ -40,6 +40,7 @@ struct zcdev_file *zcdev_file_create(void)
 		return NULL;
 	kref_init(&zf->ref);
 	init_waitqueue_head(&zf->wq);
+	mutex_init(&zf->import_lock);
 	xa_init_flags(&zf->bufs, XA_FLAGS_ALLOC1);
 	atomic64_set(&zf->bytes, 0);
 	return zf;
@@ -51,6 +52,7 @@ static void zcdev_file_destroy(struct kref *ref)
 
 	WARN_ON_ONCE(atomic64_read(&zf->bytes));
 	xa_destroy(&zf->bufs);
+	mutex_destroy(&zf->import_lock);
 	kfree(zf);
 }
 
@@ -94,6 +96,7 @@ void zcdev_file_release_bufs(struct zcdev_file *zf)
 
 	xa_for_each(&zf->bufs, handle, buf) {
 		xa_erase(&zf->bufs, handle);
+		zcdev_export_forget(buf);
 		zcdev_buf_put(buf);
 	}
 }
@@ -102,11 +105,11 @@ void zcdev_file_release_bufs(struct zcdev_file *zf)
  * Charge @len against the per-file and global limits, all or nothing.
  * Add-then-check keeps concurrent allocations from overshooting together.
  */
-static int zcdev_charge(struct zcdev_file *zf, u64 len)
+static int zcdev_charge(struct zcdev_file *zf, u64 len, const char *op)
 {
 	if (atomic64_add_return(len, &zf->bytes) > zcdev_max_file_bytes) {
 		atomic64_sub(len, &zf->bytes);
-		return zcdev_refuse("alloc", -ENOSPC, "max_file_bytes", len);
+		return zcdev_refuse(op, -ENOSPC, "max_file_bytes", len);
 	}
 	if (atomic64_add_return(len, &zcdev_total_bytes) > zcdev_max_total_bytes) {
 		atomic64_sub(len, &zcdev_total_bytes);
@@ -114,7 +117,7 @@ static int zcdev_charge(struct zcdev_file *zf, u64 len)
 		/* A machine-wide limit: the administrator should know. */
 		pr_info_once("max_total_bytes (%lu) reached; further allocations fail with ENOSPC\n",
 			     zcdev_max_total_bytes);
-		return zcdev_refuse("alloc", -ENOSPC, "max_total_bytes", len);
+		return zcdev_refuse(op, -ENOSPC, "max_total_bytes", len);
 	}
 	return 0;
 }
@@ -249,6 +252,10 @@ ALLOW_ERROR_INJECTION(zcdev_alloc_pages, ERRNO);
 
 static void zcdev_free_memory(struct zcdev_buf *buf)
 {
+	if (buf->kind == ZCDEV_BUF_DMABUF) {
+		zcdev_import_release(buf->import);
+		return;
+	}
 	if (buf->kind == ZCDEV_BUF_COHERENT) {
 		dma_free_coherent(buf->dma_dev, buf->len, buf->cpu_addr,
 				  buf->dma_addr);
@@ -291,44 +298,47 @@ static void zcdev_buf_release(struct kref *ref)
 		queue_work(zcdev_wq, &buf->destroy_work);
 }
 
-static int zcdev_check_alloc(u32 kind, u64 len)
+static int zcdev_check_len(const char *op, u64 len)
 {
-	const char *op = "alloc";
-
-	if (kind != ZCDEV_BUF_COHERENT && kind != ZCDEV_BUF_PAGES)
-		return zcdev_refuse(op, -EINVAL, "kind", kind);
 	if (!len)
 		return zcdev_refuse(op, -EINVAL, "zero_len", 0);
 	if (len > zcdev_max_buf_bytes)
 		return zcdev_refuse(op, -EFBIG, "max_buf_bytes", len);
+	return 0;
+}
+
+static int zcdev_check_alloc(u32 kind, u64 len)
+{
+	const char *op = "alloc";
+	int ret;
+
+	/* ZCDEV_BUF_DMABUF comes from ZCDEV_IOC_IMPORT only. */
+	if (kind != ZCDEV_BUF_COHERENT && kind != ZCDEV_BUF_PAGES)
+		return zcdev_refuse(op, -EINVAL, "kind", kind);
+	ret = zcdev_check_len(op, len);
+	if (ret)
+		return ret;
 	/* One contiguous block: use ZCDEV_BUF_PAGES for more. */
 	if (kind == ZCDEV_BUF_COHERENT && len > zcdev_max_coherent_bytes())
 		return zcdev_refuse(op, -EFBIG, "max_coherent_bytes", len);
 	return 0;
 }
 
-/* @dma_dev: the device the memory is allocated and DMA-mapped for. */
-struct zcdev_buf *zcdev_buf_create(struct zcdev_file *zf, u32 kind, u64 len,
-				   struct device *dma_dev)
+/* A charged buffer object of @len (page aligned) bytes, without memory. */
+static struct zcdev_buf *zcdev_buf_new(struct zcdev_file *zf, u32 kind,
+				       u64 len, struct device *dma_dev)
 {
 	struct zcdev_buf *buf;
-	u32 handle;
 	int ret;
 
-	ret = zcdev_check_alloc(kind, len);
+	ret = zcdev_charge(zf, len, kind == ZCDEV_BUF_DMABUF ? "import" :
+							      "alloc");
 	if (ret)
 		return ERR_PTR(ret);
-	/* Cannot overflow: len <= max_buf_bytes <= ZCDEV_WINDOW_BYTES. */
-	len = PAGE_ALIGN(len);
-
-	ret = zcdev_charge(zf, len);
-	if (ret)
-		return ERR_PTR(ret);
-
 	buf = kzalloc(sizeof(*buf), GFP_KERNEL_ACCOUNT);
 	if (!buf) {
-		ret = -ENOMEM;
-		goto err_uncharge;
+		zcdev_uncharge(zf, len);
+		return ERR_PTR(-ENOMEM);
 	}
 	kref_init(&buf->ref);
 	INIT_WORK(&buf->destroy_work, zcdev_buf_destroy_work);
@@ -336,11 +346,25 @@ struct zcdev_buf *zcdev_buf_create(struct zcdev_file *zf, u32 kind, u64 len,
 	buf->len = len;
 	buf->nr_pages = len >> PAGE_SHIFT;
 	buf->dma_dev = dma_dev;
+	return buf;
+}
 
-	ret = kind == ZCDEV_BUF_COHERENT ? zcdev_alloc_coherent(buf) :
-					   zcdev_alloc_pages(buf);
-	if (ret)
-		goto err_free_buf;
+/* Undo zcdev_buf_new(), for a buffer that never got a handle. */
+static void zcdev_buf_discard(struct zcdev_file *zf, struct zcdev_buf *buf)
+{
+	zcdev_uncharge(zf, buf->len);
+	kfree(buf);
+}
+
+/*
+ * Give @buf a handle in @zf. On success the table holds the buffer's first
+ * reference and the caller gets a second one.
+ */
+static int zcdev_buf_publish(struct zcdev_file *zf, struct zcdev_buf *buf,
+			     const char *op)
+{
+	u32 handle;
+	int ret;
 
 	/*
 	 * Cyclic handles: a freed handle is not reused at once, so a stale
@@ -349,27 +373,75 @@ struct zcdev_buf *zcdev_buf_create(struct zcdev_file *zf, u32 kind, u64 len,
 	ret = xa_alloc_cyclic(&zf->bufs, &handle, buf,
 			      XA_LIMIT(1, ZCDEV_MAX_HANDLE), &zf->next_handle,
 			      GFP_KERNEL_ACCOUNT);
-	if (ret < 0) {
-		ret = ret == -EBUSY ? zcdev_refuse("alloc", -ENOSPC,
-						   "no_free_handle", 0) : ret;
-		goto err_free_memory;
-	}
+	if (ret < 0)
+		return ret == -EBUSY ? zcdev_refuse(op, -ENOSPC,
+						    "no_free_handle", 0) : ret;
 	kref_get(&zf->ref);
 	buf->owner = zf;
 	buf->handle = handle;
 	buf->offset = (loff_t)handle << ZCDEV_OFFSET_SHIFT;
-	/* The table's reference stays; the caller gets its own. */
 	kref_get(&buf->ref);
-	trace_zcdev_buf_create(handle, kind, len);
+	trace_zcdev_buf_create(handle, buf->kind, buf->len);
+	return 0;
+}
+
+/* @dma_dev: the device the memory is allocated and DMA-mapped for. */
+struct zcdev_buf *zcdev_buf_create(struct zcdev_file *zf, u32 kind, u64 len,
+				   struct device *dma_dev)
+{
+	struct zcdev_buf *buf;
+	int ret;
+
+	ret = zcdev_check_alloc(kind, len);
+	if (ret)
+		return ERR_PTR(ret);
+	/* Cannot overflow: len <= max_buf_bytes <= ZCDEV_WINDOW_BYTES. */
+	buf = zcdev_buf_new(zf, kind, PAGE_ALIGN(len), dma_dev);
+	if (IS_ERR(buf))
+		return buf;
+
+	ret = kind == ZCDEV_BUF_COHERENT ? zcdev_alloc_coherent(buf) :
+					   zcdev_alloc_pages(buf);
+	if (ret)
+		goto err_discard;
+	ret = zcdev_buf_publish(zf, buf, "alloc");
+	if (ret)
+		goto err_free_memory;
 	return buf;
 
 err_free_memory:
 	zcdev_free_memory(buf);
-err_free_buf:
-	kfree(buf);
-err_uncharge:
-	zcdev_uncharge(zf, len);
+err_discard:
+	zcdev_buf_discard(zf, buf);
 	return ERR_PTR(ret);
+}
+
+/*
+ * A ZCDEV_BUF_DMABUF buffer of @len (page aligned) bytes of @import's
+ * dma-buf, attached for @dma_dev. It owns @import once this succeeds; on
+ * failure the caller still does. Imported bytes are charged like
+ * allocated ones: the limits bound what a file may hold on to.
+ */
+struct zcdev_buf *zcdev_buf_create_import(struct zcdev_file *zf, u64 len,
+					  struct device *dma_dev,
+					  struct zcdev_dmabuf_import *import)
+{
+	struct zcdev_buf *buf;
+	int ret;
+
+	ret = zcdev_check_len("import", len);
+	if (ret)
+		return ERR_PTR(ret);
+	buf = zcdev_buf_new(zf, ZCDEV_BUF_DMABUF, len, dma_dev);
+	if (IS_ERR(buf))
+		return buf;
+	buf->import = import;
+	ret = zcdev_buf_publish(zf, buf, "import");
+	if (ret) {
+		zcdev_buf_discard(zf, buf);
+		return ERR_PTR(ret);
+	}
+	return buf;
 }
 
 void zcdev_buf_put(struct zcdev_buf *buf)
@@ -383,6 +455,8 @@ int zcdev_buf_free(struct zcdev_file *zf, u32 handle)
 
 	if (!buf)
 		return zcdev_refuse("free", -ENOENT, "no_handle", handle);
+	/* The handle's dma-buf reference goes with it; fds keep theirs. */
+	zcdev_export_forget(buf);
 	zcdev_buf_put(buf);
 	return 0;
 }
@@ -424,16 +498,26 @@ struct zcdev_buf *zcdev_buf_get_by_offset(struct zcdev_file *zf, loff_t pos)
 
 unsigned int zcdev_buf_nr_segs(struct zcdev_buf *buf)
 {
+	if (buf->kind == ZCDEV_BUF_DMABUF)
+		return zcdev_import_dma_segs(buf, NULL, 0);
 	return buf->kind == ZCDEV_BUF_COHERENT ? 1 : buf->sgt.nents;
 }
 
-/* The first @max of the buffer's DMA segments, as its device sees them. */
+/*
+ * The first @max of the buffer's DMA segments, as its device sees them. An
+ * import's mapping may come or go between this and zcdev_buf_nr_segs():
+ * entries it no longer has are zeroed.
+ */
 void zcdev_buf_dma_segs(struct zcdev_buf *buf, struct zcdev_dma_seg *segs,
 			unsigned int max)
 {
 	struct scatterlist *sg;
 	unsigned int i;
 
+	if (buf->kind == ZCDEV_BUF_DMABUF) {
+		zcdev_import_dma_segs(buf, segs, max);
+		return;
+	}
 	if (buf->kind == ZCDEV_BUF_COHERENT) {
 		if (max) {
 			segs[0].dma_addr = buf->dma_addr;
@@ -454,7 +538,9 @@ void zcdev_buf_dma_segs(struct zcdev_buf *buf, struct zcdev_dma_seg *segs,
  * range that maps this buffer may be DMA-mapped on top of it, and the DMA
  * API (dma-debug in particular) can only match a sync to one of several
  * overlapping mappings when it covers that mapping exactly. Syncing more
- * than asked is always correct, and free on cache-coherent x86.
+ * than asked is always correct, and free on cache-coherent x86. An
+ * imported buffer is the exporter's to sync: dma_buf_begin_cpu_access()
+ * and dma_buf_end_cpu_access(), as DMA_BUF_IOCTL_SYNC on its fd would.
  */
 int zcdev_buf_sync(struct zcdev_buf *buf, u64 offset, u64 len, bool for_cpu)
 {
@@ -462,6 +548,8 @@ int zcdev_buf_sync(struct zcdev_buf *buf, u64 offset, u64 len, bool for_cpu)
 
 	if (!len || check_add_overflow(offset, len, &end) || end > buf->len)
 		return zcdev_refuse("sync", -EINVAL, "bad_range", offset);
+	if (buf->kind == ZCDEV_BUF_DMABUF)
+		return zcdev_import_sync(buf, for_cpu);
 	if (buf->kind == ZCDEV_BUF_COHERENT)
 		return 0;
 	if (for_cpu)

@@ -9,9 +9,11 @@
 #ifndef _ZCDEV_COMPAT_H
 #define _ZCDEV_COMPAT_H
 
+#include <linux/dma-buf.h>
 #include <linux/dma-mapping.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
+#include <linux/module.h>
 #include <linux/platform_device.h>
 #include <linux/skbuff.h>
 
@@ -74,6 +76,37 @@ static inline int zcdev_dma_set_max_seg_size(struct device *dev,
 #define ZCDEV_PLATFORM_REMOVE(fn)	.remove = (fn)
 #else
 #define ZCDEV_PLATFORM_REMOVE(fn)	.remove_new = (fn)
+#endif
+
+/*
+ * 6.2 ("dma-buf: Move dma_buf_vmap() to dynamic locking specification",
+ * "... dma_buf_map_attachment() ...") has importers hold the dma-buf's
+ * reservation lock around vmap and map, or call the _unlocked variants that
+ * take it. Before, the plain calls were the unlocked ones: the core and the
+ * exporter locked for themselves. (Debian's 6.1 has a backported
+ * dma_buf_map_attachment_unlocked() for one driver, but not the new rules:
+ * its exporters are written for the plain calls.)
+ */
+#ifdef ZCDEV_HAVE_DMA_BUF_VMAP_UNLOCKED
+#define zcdev_dma_buf_vmap	dma_buf_vmap_unlocked
+#define zcdev_dma_buf_vunmap	dma_buf_vunmap_unlocked
+#define zcdev_dma_buf_map	dma_buf_map_attachment_unlocked
+#define zcdev_dma_buf_unmap	dma_buf_unmap_attachment_unlocked
+#else
+#define zcdev_dma_buf_vmap	dma_buf_vmap
+#define zcdev_dma_buf_vunmap	dma_buf_vunmap
+#define zcdev_dma_buf_map	dma_buf_map_attachment
+#define zcdev_dma_buf_unmap	dma_buf_unmap_attachment
+#endif
+
+/*
+ * 6.13 ("module: Convert symbol namespace to string literal") takes the
+ * namespace as a string; before, as a bare word it stringified.
+ */
+#ifdef ZCDEV_HAVE_STRING_NS
+#define ZCDEV_IMPORT_NS_DMA_BUF	MODULE_IMPORT_NS("DMA_BUF")
+#else
+#define ZCDEV_IMPORT_NS_DMA_BUF	MODULE_IMPORT_NS(DMA_BUF)
 #endif
 
 #endif /* _ZCDEV_COMPAT_H */

@@ -13,9 +13,13 @@
 
 #include "zcdev.h"
 
+struct dma_fence;
+
 /**
  * struct zcdev_dma_end - one side of one segment
  * @buf: a zcdev buffer (referenced), or NULL for user memory
+ * @sgt: the DMA-mapped scatterlist @buf's range lies in: a PAGES buffer's
+ *	own, an import's mapping for this transfer; NULL otherwise
  * @offset: byte offset in @buf, or the user virtual address
  * @len: bytes
  * @is_user: user memory, pinned and mapped in the transfer's page table
@@ -23,6 +27,7 @@
  */
 struct zcdev_dma_end {
 	struct zcdev_buf *buf;
+	struct sg_table *sgt;
 	u64 offset;
 	u64 len;
 	bool is_user;
@@ -47,6 +52,20 @@ struct zcdev_dma_upage {
 	bool write;
 	bool mapped;
 	bool counted;
+};
+
+/**
+ * struct zcdev_dma_import - an imported buffer one transfer uses
+ * @buf: the buffer (the transfer's ends hold references to it)
+ * @sgt: its mapping for this transfer, once @mapped
+ * @write: some segment writes it
+ * @mapped: the transfer holds one of the import's mapping users
+ */
+struct zcdev_dma_import {
+	struct zcdev_buf *buf;
+	struct sg_table *sgt;
+	bool write;
+	bool mapped;
 };
 
 /**
@@ -85,6 +104,10 @@ enum zcdev_xfer_state {
  * @nr_ends: entries in @ends that hold something to release
  * @upages: the distinct user pages of all ends, sorted by address
  * @nr_upages: entries in @upages
+ * @imports: the distinct imported buffers of all ends (dma_import.c)
+ * @nr_imports: entries in @imports
+ * @fence: the write fence added to every import the transfer writes,
+ *	signalled once it has ended, or NULL
  * @runs: descriptors to submit, in order
  * @nr_runs: entries in @runs
  * @nr_submitted: runs whose descriptors reached the engine
@@ -115,6 +138,9 @@ struct zcdev_xfer {
 	unsigned int nr_ends;
 	struct zcdev_dma_upage *upages;
 	unsigned int nr_upages;
+	struct zcdev_dma_import *imports;
+	unsigned int nr_imports;
+	struct dma_fence *fence;
 	struct zcdev_dma_run *runs;
 	unsigned int nr_runs;
 	unsigned int nr_submitted;
@@ -138,6 +164,13 @@ int zcdev_dma_user_prepare(struct zcdev_xfer *x);
 void zcdev_dma_user_release(struct zcdev_xfer *x);
 unsigned int zcdev_dma_upage_find(const struct zcdev_xfer *x,
 				  unsigned long uaddr);
+
+/* dma_import.c */
+int zcdev_dma_import_add(struct zcdev_xfer *x, struct zcdev_buf *buf,
+			 bool is_dst);
+int zcdev_dma_imports_prepare(struct zcdev_xfer *x);
+int zcdev_dma_imports_fence(struct zcdev_xfer *x);
+void zcdev_dma_imports_release(struct zcdev_xfer *x);
 
 /* dma_ep.c */
 int zcdev_dma_build(struct zcdev_xfer *x, const struct zcdev_dma_seg_desc *segs,

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * From the caller's segments to engine descriptors: every endpoint becomes
- * bus addresses for the channel's device (a zcdev buffer's own mapping, or
- * user memory pinned and mapped once per page by dma_user.c), and each segment
- * becomes the runs that are contiguous on both sides at once.
+ * bus addresses for the channel's device (a zcdev buffer's own mapping, an
+ * imported buffer's mapping for the transfer (dma_import.c), or user memory
+ * pinned and mapped once per page by dma_user.c), and each segment becomes
+ * the runs that are contiguous on both sides at once.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -24,7 +25,8 @@ struct zcdev_dma_piece {
 };
 
 static int zcdev_dma_end_buf(struct zcdev_xfer *x, struct zcdev_dma_end *end,
-			     const struct zcdev_dma_ep *ep, u64 len)
+			     const struct zcdev_dma_ep *ep, u64 len,
+			     bool is_dst)
 {
 	struct zcdev_buf *buf;
 	u64 last;
@@ -39,10 +41,15 @@ static int zcdev_dma_end_buf(struct zcdev_xfer *x, struct zcdev_dma_end *end,
 	if (check_add_overflow(ep->addr, len, &last) || last > buf->len)
 		return zcdev_refuse("dma_submit", -EINVAL, "bad_range",
 				    ep->addr);
-	/* Mapped for the stand-in device before the channel came. */
+	/* Mapped (or attached) for the stand-in device before the channel came. */
 	if (buf->dma_dev != x->dev)
 		return zcdev_refuse("dma_submit", -EXDEV, "mapped_for_other_dev",
 				    buf->handle);
+	if (buf->kind == ZCDEV_BUF_PAGES)
+		end->sgt = &buf->sgt;
+	/* Its mapping is made for the whole transfer, after the fences. */
+	if (buf->kind == ZCDEV_BUF_DMABUF)
+		return zcdev_dma_import_add(x, buf, is_dst);
 	return 0;
 }
 
@@ -71,7 +78,7 @@ static int zcdev_dma_end_user(struct zcdev_dma_end *end,
 struct zcdev_dma_cursor {
 	const struct zcdev_xfer *x;	/* user memory: its page table */
 	unsigned int upage;		/* user memory: current page */
-	struct scatterlist *sg;		/* PAGES buffer: current segment */
+	struct scatterlist *sg;		/* PAGES, import: current segment */
 	unsigned int sg_left;
 	u64 skip;			/* bytes into the page or segment */
 	dma_addr_t single;		/* COHERENT buffer: next address */
@@ -89,8 +96,8 @@ static void zcdev_dma_cursor_init(struct zcdev_dma_cursor *cur,
 	} else if (end->buf->kind == ZCDEV_BUF_COHERENT) {
 		cur->single = end->buf->dma_addr + end->offset;
 	} else {
-		cur->sg = end->buf->sgt.sgl;
-		cur->sg_left = end->buf->sgt.nents;
+		cur->sg = end->sgt->sgl;
+		cur->sg_left = end->sgt->nents;
 		cur->skip = end->offset;
 	}
 }
@@ -184,6 +191,21 @@ static unsigned int zcdev_dma_seg_runs(const struct zcdev_xfer *x,
 	return n;
 }
 
+/*
+ * The zcdev buffer whose memory a buffer end is: its own, or for an import
+ * of a zcdev export the exported buffer (at the same offsets: an import
+ * starts at its dma-buf's start). NULL for user memory and for other
+ * exporters' memory, whose pages the dma-buf contract keeps from importers.
+ */
+static struct zcdev_buf *zcdev_dma_end_mem(const struct zcdev_dma_end *end)
+{
+	if (!end->buf)
+		return NULL;
+	if (end->buf->kind == ZCDEV_BUF_DMABUF)
+		return zcdev_import_exported_buf(end->buf);
+	return end->buf;
+}
+
 /* The page holding the @i-th page of an end's range. */
 static struct page *zcdev_dma_end_page(const struct zcdev_xfer *x,
 				       const struct zcdev_dma_end *end,
@@ -191,7 +213,7 @@ static struct page *zcdev_dma_end_page(const struct zcdev_xfer *x,
 {
 	if (end->is_user)
 		return x->upages[zcdev_dma_upage_find(x, end->offset) + i].page;
-	return end->buf->pages[(end->offset >> PAGE_SHIFT) + i];
+	return zcdev_dma_end_mem(end)->pages[(end->offset >> PAGE_SHIFT) + i];
 }
 
 static int zcdev_dma_piece_cmp(const void *a, const void *b)
@@ -228,27 +250,34 @@ static unsigned int zcdev_dma_add_pieces(struct zcdev_dma_piece *p,
 
 /*
  * Do the bytes a segment reads and the bytes it writes share memory? Same
- * buffer: compare offsets. Otherwise compare pages, which also catches a
- * user range that maps a zcdev buffer. Coherent memory has no pages, but
- * it cannot be pinned either, so only its own buffer can overlap it.
+ * buffer, or a zcdev buffer and an import of its export: compare offsets.
+ * Otherwise compare pages, which also catches a user range that maps a
+ * zcdev buffer. Coherent memory has no pages, but it cannot be pinned
+ * either, so only its own buffer can overlap it. Other exporters' memory
+ * is opaque (no pages to compare): an overlap with it goes unseen, and
+ * costs the caller its bytes, not the kernel anything.
  */
 static int zcdev_dma_overlap(const struct zcdev_xfer *x,
 			     const struct zcdev_dma_end *src,
 			     const struct zcdev_dma_end *dst, bool *overlap)
 {
+	struct zcdev_buf *smem = zcdev_dma_end_mem(src);
+	struct zcdev_buf *dmem = zcdev_dma_end_mem(dst);
 	struct zcdev_dma_piece *pieces;
 	u32 src_end = 0, dst_end = 0;
 	struct page *cur = NULL;
 	unsigned int n, i;
 
 	*overlap = false;
-	if (src->buf && src->buf == dst->buf) {
+	if ((src->buf && src->buf == dst->buf) || (smem && smem == dmem)) {
 		*overlap = src->offset < dst->offset + dst->len &&
 			   dst->offset < src->offset + src->len;
 		return 0;
 	}
-	if ((src->buf && src->buf->kind == ZCDEV_BUF_COHERENT) ||
-	    (dst->buf && dst->buf->kind == ZCDEV_BUF_COHERENT))
+	if ((src->buf && !smem) || (dst->buf && !dmem))
+		return 0;
+	if ((smem && smem->kind == ZCDEV_BUF_COHERENT) ||
+	    (dmem && dmem->kind == ZCDEV_BUF_COHERENT))
 		return 0;
 	/* Two buffers never share pages: only user memory can alias. */
 	if (!src->is_user && !dst->is_user)
@@ -309,14 +338,15 @@ static int zcdev_dma_build_end(struct zcdev_xfer *x, struct zcdev_dma_end *end,
 {
 	x->nr_ends++;
 	if (ep->type == ZCDEV_DMA_EP_BUF)
-		return zcdev_dma_end_buf(x, end, ep, len);
+		return zcdev_dma_end_buf(x, end, ep, len, is_dst);
 	return zcdev_dma_end_user(end, ep, len, is_dst);
 }
 
 /*
- * Resolve every end of every segment, pin and map the user memory, refuse
- * overlaps, and lay out the descriptors. On error the caller undoes it
- * with unbuild.
+ * Resolve every end of every segment, wait for imported buffers' fences and
+ * map them, pin and map the user memory, refuse overlaps, lay out the
+ * descriptors, and fence the imports the transfer writes. On error the
+ * caller undoes it with unbuild.
  */
 int zcdev_dma_build(struct zcdev_xfer *x, const struct zcdev_dma_seg_desc *segs,
 		    unsigned int nr_segs)
@@ -342,6 +372,9 @@ int zcdev_dma_build(struct zcdev_xfer *x, const struct zcdev_dma_seg_desc *segs,
 			return ret;
 		x->total += segs[i].len;
 	}
+	ret = zcdev_dma_imports_prepare(x);
+	if (ret)
+		return ret;
 	ret = zcdev_dma_user_prepare(x);
 	if (ret)
 		return ret;
@@ -366,12 +399,15 @@ int zcdev_dma_build(struct zcdev_xfer *x, const struct zcdev_dma_seg_desc *segs,
 		x->nr_runs += zcdev_dma_seg_runs(x, &x->ends[2 * i],
 						 &x->ends[2 * i + 1], max_run,
 						 x->runs + x->nr_runs);
-	return 0;
+	return zcdev_dma_imports_fence(x);
 }
 
 void zcdev_dma_unbuild(struct zcdev_xfer *x)
 {
 	unsigned int i;
+
+	/* Fences first: nothing of the transfer touches the memory now. */
+	zcdev_dma_imports_release(x);
 
 	for (i = 0; i < x->nr_ends; i++)
 		if (x->ends[i].buf)
@@ -384,6 +420,8 @@ void zcdev_dma_unbuild(struct zcdev_xfer *x)
 /*
  * Buffer ends use the buffer's long-lived streaming mapping: hand their
  * ranges to the device before the engine runs and back to the CPU after.
+ * An import's mapping lives only as long as transfers use it, and its
+ * exporter syncs it when it is made and dropped.
  */
 void zcdev_dma_sync_bufs(struct zcdev_xfer *x, bool for_cpu)
 {
@@ -392,7 +430,7 @@ void zcdev_dma_sync_bufs(struct zcdev_xfer *x, bool for_cpu)
 	for (i = 0; i < x->nr_ends; i++) {
 		struct zcdev_dma_end *end = &x->ends[i];
 
-		if (end->buf)
+		if (end->buf && end->buf->kind != ZCDEV_BUF_DMABUF)
 			zcdev_buf_sync(end->buf, end->offset, end->len,
 				       for_cpu);
 	}

@@ -7,6 +7,9 @@
  */
 #include <linux/build_bug.h>
 #include <linux/capability.h>
+#include <linux/dma-buf.h>
+#include <linux/fcntl.h>
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/overflow.h>
 #include <linux/slab.h>
@@ -19,7 +22,7 @@
 static_assert(sizeof(struct zcdev_info) == ZCDEV_INFO_SIZE_VER0);
 static_assert(sizeof(struct zcdev_alloc) == ZCDEV_ALLOC_SIZE_VER0);
 static_assert(sizeof(struct zcdev_free) == ZCDEV_FREE_SIZE_VER0);
-static_assert(sizeof(struct zcdev_query) == ZCDEV_QUERY_SIZE_VER0);
+static_assert(sizeof(struct zcdev_query) == ZCDEV_QUERY_SIZE_VER1);
 static_assert(sizeof(struct zcdev_sync) == ZCDEV_SYNC_SIZE_VER0);
 static_assert(sizeof(struct zcdev_dma_seg) == ZCDEV_DMA_SEG_SIZE_VER0);
 static_assert(sizeof(struct zcdev_dma_submit) == ZCDEV_DMA_SUBMIT_SIZE_VER0);
@@ -34,6 +37,8 @@ static_assert(sizeof(struct zcdev_send) == ZCDEV_SEND_SIZE_VER0);
 static_assert(sizeof(struct zcdev_reap) == ZCDEV_REAP_SIZE_VER0);
 static_assert(sizeof(struct zcdev_send_completion) ==
 	      ZCDEV_SEND_COMPLETION_SIZE_VER0);
+static_assert(sizeof(struct zcdev_export) == ZCDEV_EXPORT_SIZE_VER0);
+static_assert(sizeof(struct zcdev_import) == ZCDEV_IMPORT_SIZE_VER0);
 /* The bounce buffer for any argument is on the stack or one kmalloc. */
 static_assert(ZCDEV_MAX_ARG_SIZE <= 4096);
 
@@ -122,7 +127,7 @@ static long zcdev_ioctl_info(struct zcdev_file *zf, void __user *uarg)
 	arg.file_bytes = atomic64_read(&zf->bytes);
 	arg.total_bytes = atomic64_read(&zcdev_total_bytes);
 	arg.features = ZCDEV_FEAT_COHERENT | ZCDEV_FEAT_PAGES;
-	arg.features |= ZCDEV_FEAT_SEND;
+	arg.features |= ZCDEV_FEAT_SEND | ZCDEV_FEAT_DMABUF;
 	if (zcdev_dma_available())
 		arg.features |= ZCDEV_FEAT_DMA;
 	return zcdev_put_arg(uarg, &arg, sizeof(arg), usize);
@@ -176,7 +181,10 @@ static long zcdev_ioctl_free(struct zcdev_file *zf, void __user *uarg)
 	return zcdev_buf_free(zf, arg.handle);
 }
 
-/* DMA addresses are privileged: callers without CAP_SYS_ADMIN get EPERM. */
+/*
+ * DMA addresses are privileged: callers without CAP_SYS_ADMIN get EPERM.
+ * An import has segments only while a transfer maps it.
+ */
 static int zcdev_query_segs(struct zcdev_buf *buf, struct zcdev_query *arg)
 {
 	const char *op = "query";
@@ -210,6 +218,7 @@ static long zcdev_ioctl_query(struct zcdev_file *zf, void __user *uarg)
 	u32 usize;
 	int ret;
 
+	/* A ZCDEV_QUERY_SIZE_VER0 caller is zero-extended and answered in kind. */
 	ret = zcdev_get_arg(op, &arg, sizeof(arg), ZCDEV_QUERY_SIZE_VER0, uarg,
 			    &usize);
 	if (ret)
@@ -218,6 +227,8 @@ static long zcdev_ioctl_query(struct zcdev_file *zf, void __user *uarg)
 		return zcdev_refuse(op, -EINVAL, "flags", arg.flags);
 	if (arg.reserved)
 		return zcdev_refuse(op, -EINVAL, "reserved", arg.reserved);
+	if (arg.reserved2)
+		return zcdev_refuse(op, -EINVAL, "reserved2", arg.reserved2);
 
 	buf = zcdev_buf_get(zf, arg.handle);
 	if (!buf)
@@ -226,6 +237,8 @@ static long zcdev_ioctl_query(struct zcdev_file *zf, void __user *uarg)
 	arg.len = buf->len;
 	arg.offset = buf->offset;
 	arg.nr_segs = zcdev_buf_nr_segs(buf);
+	arg.dmabuf = zcdev_buf_dmabuf_state(buf, arg.exporter,
+					    sizeof(arg.exporter));
 	ret = arg.segs_cap ? zcdev_query_segs(buf, &arg) : 0;
 	zcdev_buf_put(buf);
 	if (ret)
@@ -496,6 +509,77 @@ out_free:
 	return ret;
 }
 
+static long zcdev_ioctl_export(struct zcdev_file *zf, void __user *uarg)
+{
+	const u32 known = ZCDEV_EXPORT_CLOEXEC | ZCDEV_EXPORT_RDWR;
+	const char *op = "export";
+	struct zcdev_export arg;
+	struct dma_buf *dmabuf;
+	u32 usize;
+	int ret, fd;
+
+	ret = zcdev_get_arg(op, &arg, sizeof(arg), ZCDEV_EXPORT_SIZE_VER0, uarg,
+			    &usize);
+	if (ret)
+		return ret;
+	if (arg.flags & ~known)
+		return zcdev_refuse(op, -EINVAL, "flags", arg.flags & ~known);
+
+	dmabuf = zcdev_export(zf, arg.handle, arg.flags & ZCDEV_EXPORT_RDWR);
+	if (IS_ERR(dmabuf))
+		return PTR_ERR(dmabuf);
+	/*
+	 * The fd is reserved, reported, and only then installed: an fd the
+	 * caller never learns of would keep the dma-buf until exit.
+	 */
+	fd = get_unused_fd_flags(arg.flags & ZCDEV_EXPORT_CLOEXEC ?
+				 O_CLOEXEC : 0);
+	if (fd < 0) {
+		dma_buf_put(dmabuf);
+		return zcdev_refuse(op, fd, "no_fd", 0);
+	}
+	arg.fd = fd;
+	ret = zcdev_put_arg(uarg, &arg, sizeof(arg), usize);
+	if (ret) {
+		put_unused_fd(fd);
+		dma_buf_put(dmabuf);
+		return ret;
+	}
+	/* The reference zcdev_export() took now belongs to the fd. */
+	fd_install(fd, dmabuf->file);
+	return 0;
+}
+
+static long zcdev_ioctl_import(struct zcdev_file *zf, void __user *uarg)
+{
+	const char *op = "import";
+	struct zcdev_import arg;
+	struct zcdev_buf *buf;
+	u32 usize;
+	int ret;
+
+	ret = zcdev_get_arg(op, &arg, sizeof(arg), ZCDEV_IMPORT_SIZE_VER0, uarg,
+			    &usize);
+	if (ret)
+		return ret;
+	if (arg.flags)
+		return zcdev_refuse(op, -EINVAL, "flags", arg.flags);
+
+	buf = zcdev_import(zf, arg.fd, arg.len, zcdev_dma_device());
+	if (IS_ERR(buf))
+		return PTR_ERR(buf);
+	arg.handle = buf->handle;
+	arg.len = buf->len;
+	arg.offset = buf->offset;
+	zcdev_buf_put(buf);
+
+	ret = zcdev_put_arg(uarg, &arg, sizeof(arg), usize);
+	if (ret)
+		/* The caller never learns the handle: do not keep the import. */
+		zcdev_buf_free(zf, arg.handle);
+	return ret;
+}
+
 /*
  * Dispatch on the magic and the number alone: the size and direction bits
  * describe the caller's struct, and a caller built against a later header
@@ -531,6 +615,10 @@ long zcdev_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return zcdev_ioctl_send(zf, uarg);
 	case _IOC_NR(ZCDEV_IOC_SEND_REAP):
 		return zcdev_ioctl_send_reap(zf, uarg);
+	case _IOC_NR(ZCDEV_IOC_EXPORT):
+		return zcdev_ioctl_export(zf, uarg);
+	case _IOC_NR(ZCDEV_IOC_IMPORT):
+		return zcdev_ioctl_import(zf, uarg);
 	default:
 		return -ENOTTY;
 	}

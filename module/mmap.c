@@ -14,6 +14,12 @@
  * Every vma holds a buffer reference (split vmas take their own through
  * ->open), so a mapping outlives ZCDEV_IOC_FREE; the vma's file reference
  * keeps the open file, and with it the module, alive after close().
+ *
+ * The same mapping serves an exported buffer's dma-buf (mmap of the dma-buf
+ * fd, or an importer's dma_buf_mmap()): there the vma's file is the
+ * dma-buf's, which holds the buffer, so the vma takes no reference. An
+ * imported buffer is mapped by its exporter (dma_buf_mmap()), and the vma
+ * then belongs to the dma-buf's file alone.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -66,6 +72,37 @@ static const struct vm_operations_struct zcdev_vm_ops = {
 	.fault	= zcdev_vm_fault,
 };
 
+/* The dma-buf's file holds the buffer: no reference per vma. */
+static const struct vm_operations_struct zcdev_exported_vm_ops = {
+	.fault	= zcdev_vm_fault,
+};
+
+/* Map @buf from page vma->vm_pgoff of it on; the range is checked. */
+static int zcdev_map_buf(struct zcdev_buf *buf, struct vm_area_struct *vma)
+{
+	vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
+	if (buf->kind == ZCDEV_BUF_COHERENT)
+		return dma_mmap_coherent(buf->dma_dev, vma, buf->cpu_addr,
+					 buf->dma_addr, buf->len);
+	return vm_map_pages(vma, buf->pages, buf->nr_pages);
+}
+
+/* The exporter's mmap (dmabuf.c); the dma-buf core checked the range. */
+int zcdev_mmap_exported(struct zcdev_buf *buf, struct vm_area_struct *vma)
+{
+	int ret;
+
+	if (!(vma->vm_flags & VM_MAYSHARE))
+		return zcdev_refuse("dmabuf_mmap", -EINVAL, "map_private", 0);
+	ret = zcdev_map_buf(buf, vma);
+	if (ret)
+		return zcdev_refuse("dmabuf_mmap", ret, "map_failed",
+				    buf->handle);
+	vma->vm_private_data = buf;
+	vma->vm_ops = &zcdev_exported_vm_ops;
+	return 0;
+}
+
 int zcdev_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct zcdev_file *zf = file->private_data;
@@ -87,14 +124,16 @@ int zcdev_mmap(struct file *file, struct vm_area_struct *vma)
 		goto err_put;
 	}
 
+	if (buf->kind == ZCDEV_BUF_DMABUF) {
+		/* The vma moves to the dma-buf's file, which holds the memory. */
+		ret = zcdev_import_mmap(buf, vma, first_page);
+		zcdev_buf_put(buf);
+		return ret;
+	}
+
 	/* From here on vm_pgoff counts pages within the buffer. */
 	vma->vm_pgoff = first_page;
-	vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
-	if (buf->kind == ZCDEV_BUF_COHERENT)
-		ret = dma_mmap_coherent(buf->dma_dev, vma, buf->cpu_addr,
-					buf->dma_addr, buf->len);
-	else
-		ret = vm_map_pages(vma, buf->pages, buf->nr_pages);
+	ret = zcdev_map_buf(buf, vma);
 	if (ret) {
 		zcdev_refuse("mmap", ret, "map_failed", buf->handle);
 		goto err_put;

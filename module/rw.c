@@ -4,18 +4,24 @@
  * so dd and other ordinary tools can fill and inspect a buffer. An access
  * starting inside a buffer is clamped at its end; one starting in no buffer
  * gets ENXIO, and a write at the very end ENOSPC, as a full device would.
+ * An imported buffer is reached through its exporter's vmap, inside a CPU
+ * access bracket that first waits for the dma-buf's fences.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/err.h>
 #include <linux/sched/signal.h>
 #include <linux/uio.h>
 
 #include <linux/zcdev.h>
 #include "zcdev.h"
 
-/* Move buf[off, off + count) to or from @iter; returns bytes moved. */
-static size_t zcdev_copy(struct zcdev_buf *buf, u64 off, size_t count,
-			 struct iov_iter *iter, bool to_iter)
+/*
+ * Move buf[off, off + count) to or from @iter, the buffer's bytes at
+ * @vaddr if it has a kernel mapping; returns bytes moved.
+ */
+static size_t zcdev_copy(struct zcdev_buf *buf, void *vaddr, u64 off,
+			 size_t count, struct iov_iter *iter, bool to_iter)
 {
 	size_t done = 0;
 
@@ -23,9 +29,9 @@ static size_t zcdev_copy(struct zcdev_buf *buf, u64 off, size_t count,
 		u64 pos = off + done;
 		size_t chunk, moved;
 
-		if (buf->kind == ZCDEV_BUF_COHERENT) {
+		if (vaddr) {
 			/* One block, but chunked so signals are noticed. */
-			void *kaddr = buf->cpu_addr + pos;
+			void *kaddr = vaddr + pos;
 
 			chunk = min_t(size_t, count - done, SZ_1M);
 			moved = to_iter ? copy_to_iter(kaddr, chunk, iter) :
@@ -53,6 +59,7 @@ static ssize_t zcdev_rw(struct kiocb *iocb, struct iov_iter *iter,
 	struct zcdev_file *zf = iocb->ki_filp->private_data;
 	size_t count = iov_iter_count(iter);
 	struct zcdev_buf *buf;
+	void *vaddr = NULL;
 	ssize_t ret;
 	size_t done;
 	u64 off;
@@ -72,7 +79,18 @@ static ssize_t zcdev_rw(struct kiocb *iocb, struct iov_iter *iter,
 		ret = 0;
 		goto out;
 	}
-	done = zcdev_copy(buf, off, count, iter, is_read);
+	if (buf->kind == ZCDEV_BUF_COHERENT)
+		vaddr = buf->cpu_addr;
+	if (buf->kind == ZCDEV_BUF_DMABUF) {
+		vaddr = zcdev_import_cpu_begin(buf, is_read);
+		if (IS_ERR(vaddr)) {
+			ret = PTR_ERR(vaddr);
+			goto out;
+		}
+	}
+	done = zcdev_copy(buf, vaddr, off, count, iter, is_read);
+	if (buf->kind == ZCDEV_BUF_DMABUF)
+		zcdev_import_cpu_end(buf, is_read, vaddr);
 	if (!done) {
 		ret = fatal_signal_pending(current) ? -EINTR : -EFAULT;
 		goto out;

@@ -149,8 +149,16 @@ static int zcdev_send_check_buf(struct zcdev_buf *buf, u64 offset, u64 len)
 	u64 end;
 
 	/* A coherent block's tail pages have no refcount for the stack. */
-	if (buf->kind != ZCDEV_BUF_PAGES)
+	if (buf->kind == ZCDEV_BUF_COHERENT)
 		return zcdev_refuse("send", -EOPNOTSUPP, "coherent_buffer",
+				    buf->handle);
+	/*
+	 * An import's pages are its exporter's: it decides when they go
+	 * (at the last dma-buf reference, however long a socket holds
+	 * them), and sg_table pages are not the importer's to touch.
+	 */
+	if (buf->kind != ZCDEV_BUF_PAGES)
+		return zcdev_refuse("send", -EOPNOTSUPP, "imported_buffer",
 				    buf->handle);
 	if (!len || check_add_overflow(offset, len, &end) || end > buf->len)
 		return zcdev_refuse("send", -EINVAL, "bad_range", offset);

@@ -4,7 +4,9 @@
  * a PAGES buffer's pages go into the pipe by reference, never copied. The
  * pipe holds its own page references, so the bytes stay valid after the
  * buffer is freed, but not unchanged: like vmsplice, the pages are shared.
- * COHERENT buffers have no refcounted tail pages and are copied instead.
+ * COHERENT buffers have no refcounted tail pages and are copied instead,
+ * and so are imported ones (through ->read_iter and the exporter's vmap):
+ * their pages are the exporter's, whose lifetime no page reference decides.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -30,7 +32,7 @@ ssize_t zcdev_splice_read(struct file *in, loff_t *ppos,
 	if (!buf)
 		return zcdev_refuse("splice", -ENXIO, "no_buffer", *ppos);
 	off = *ppos - buf->offset;
-	if (buf->kind == ZCDEV_BUF_COHERENT) {
+	if (buf->kind != ZCDEV_BUF_PAGES) {
 		zcdev_buf_put(buf);
 		return zcdev_copy_splice_read(in, ppos, pipe, len, flags);
 	}

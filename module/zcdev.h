@@ -46,6 +46,8 @@ extern atomic64_t zcdev_total_bytes;
 extern struct workqueue_struct *zcdev_wq;
 
 struct zcdev_dma_chan;
+struct zcdev_dmabuf_import;
+struct dma_buf;
 
 /**
  * struct zcdev_file - one open file of /dev/zcdev
@@ -79,6 +81,8 @@ struct zcdev_dma_chan;
  * @released: the file is closed; later completions are dropped
  * @reap_lock: one SEND_REAP at a time between taking completions and
  *	delivering them, so two reapers never get the same completion
+ * @import_lock: one ZCDEV_IOC_IMPORT at a time, from the check that the
+ *	dma-buf is not imported yet to its handle's insertion (EEXIST)
  */
 struct zcdev_file {
 	struct kref ref;
@@ -100,6 +104,7 @@ struct zcdev_file {
 	u64 next_send_id;
 	bool released;
 	struct mutex reap_lock; /* see @reap_lock above */
+	struct mutex import_lock; /* see @import_lock above */
 };
 
 /**
@@ -107,20 +112,27 @@ struct zcdev_file {
  * @ref: held by the handle table, every mapping (vma) and every in-kernel
  *	user; the memory is released with the last reference
  * @owner: file that created the buffer, charged for its bytes
- * @kind: ZCDEV_BUF_COHERENT or ZCDEV_BUF_PAGES
+ * @kind: ZCDEV_BUF_COHERENT, ZCDEV_BUF_PAGES or ZCDEV_BUF_DMABUF
  * @handle: name in @owner's handle table (stale once freed)
  * @offset: start of the buffer's window in @owner's offset space
  * @len: length in bytes, a multiple of PAGE_SIZE
  * @nr_pages: @len >> PAGE_SHIFT
- * @dma_dev: device the memory is allocated and DMA-mapped for
+ * @dma_dev: device the memory is allocated and DMA-mapped for (DMABUF:
+ *	the device zcdev attached to the dma-buf with)
  * @cpu_addr: COHERENT: kernel address of the block
  * @dma_addr: COHERENT: bus address of the block for @dma_dev
  * @pages: PAGES: one refcounted order-0 page per PAGE_SIZE
  * @sgt: PAGES: @pages as a scatterlist, DMA-mapped for @dma_dev
+ * @import: DMABUF: the dma-buf, its attachment and mapping (dmabuf.c)
+ * @exported: COHERENT, PAGES: the dma-buf exported from this buffer, or
+ *	NULL; set by the first ZCDEV_IOC_EXPORT, which gives the handle a
+ *	dma-buf reference, cleared (and the reference dropped) when the
+ *	handle goes; guarded by zcdev_export_lock (dmabuf.c)
  * @destroy_work: frees the memory when the last put came in atomic context
  *	(the network stack drops send references from softirq)
  *
- * Immutable after creation, so readers need only a reference.
+ * Immutable after creation except @exported, so readers need only a
+ * reference.
  */
 struct zcdev_buf {
 	struct kref ref;
@@ -135,6 +147,8 @@ struct zcdev_buf {
 	dma_addr_t dma_addr;
 	struct page **pages;
 	struct sg_table sgt;
+	struct zcdev_dmabuf_import *import;
+	struct dma_buf *exported;
 	struct work_struct destroy_work;
 };
 
@@ -182,6 +196,9 @@ int zcdev_file_wait(struct zcdev_file *zf, zcdev_wake_t ready,
 void zcdev_file_release_bufs(struct zcdev_file *zf);
 struct zcdev_buf *zcdev_buf_create(struct zcdev_file *zf, u32 kind, u64 len,
 				   struct device *dma_dev);
+struct zcdev_buf *zcdev_buf_create_import(struct zcdev_file *zf, u64 len,
+					  struct device *dma_dev,
+					  struct zcdev_dmabuf_import *import);
 int zcdev_buf_free(struct zcdev_file *zf, u32 handle);
 struct zcdev_buf *zcdev_buf_get(struct zcdev_file *zf, u32 handle);
 struct zcdev_buf *zcdev_buf_get_by_offset(struct zcdev_file *zf, loff_t pos);
@@ -191,6 +208,27 @@ struct zcdev_dma_seg;
 void zcdev_buf_dma_segs(struct zcdev_buf *buf, struct zcdev_dma_seg *segs,
 			unsigned int max);
 int zcdev_buf_sync(struct zcdev_buf *buf, u64 offset, u64 len, bool for_cpu);
+
+/* dmabuf.c */
+struct dma_buf *zcdev_export(struct zcdev_file *zf, u32 handle, bool rdwr);
+void zcdev_export_forget(struct zcdev_buf *buf);
+struct zcdev_buf *zcdev_import(struct zcdev_file *zf, int fd, u64 len,
+			       struct device *dma_dev);
+void zcdev_import_release(struct zcdev_dmabuf_import *import);
+struct dma_buf *zcdev_import_dmabuf(const struct zcdev_buf *buf);
+struct zcdev_buf *zcdev_import_exported_buf(const struct zcdev_buf *buf);
+struct sg_table *zcdev_import_map(struct zcdev_buf *buf);
+void zcdev_import_unmap(struct zcdev_buf *buf);
+unsigned int zcdev_import_dma_segs(struct zcdev_buf *buf,
+				   struct zcdev_dma_seg *segs,
+				   unsigned int max);
+int zcdev_import_sync(struct zcdev_buf *buf, bool for_cpu);
+void *zcdev_import_cpu_begin(struct zcdev_buf *buf, bool is_read);
+void zcdev_import_cpu_end(struct zcdev_buf *buf, bool is_read, void *vaddr);
+int zcdev_import_mmap(struct zcdev_buf *buf, struct vm_area_struct *vma,
+		      unsigned long pgoff);
+u32 zcdev_buf_dmabuf_state(struct zcdev_buf *buf, char *exporter,
+			   size_t size);
 
 /* sock.c */
 struct zcdev_send;
@@ -211,6 +249,7 @@ ssize_t zcdev_splice_read(struct file *in, loff_t *ppos,
 
 /* mmap.c */
 int zcdev_mmap(struct file *file, struct vm_area_struct *vma);
+int zcdev_mmap_exported(struct zcdev_buf *buf, struct vm_area_struct *vma);
 
 /* rw.c */
 ssize_t zcdev_read_iter(struct kiocb *iocb, struct iov_iter *to);

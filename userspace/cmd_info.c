@@ -26,6 +26,7 @@ static const struct {
 	{ ZCDEV_FEAT_PAGES, "pages" },
 	{ ZCDEV_FEAT_DMA, "dma" },
 	{ ZCDEV_FEAT_SEND, "send" },
+	{ ZCDEV_FEAT_DMABUF, "dmabuf" },
 };
 
 static void print_size(const char *name, uint64_t v)

@@ -84,5 +84,10 @@ fi
 for f in "${failures[@]}"; do
 	echo "check: FAIL $f"
 done
+# A VM that died or hung left no marker: its last words are the evidence,
+# repeated here so that a log read from its tail (CI) still has them.
+if ((rc == 124 || rc == 210)); then
+	tail -n 30 <<<"$console" | sed 's/^/check: console: /'
+fi
 echo "$pass passed, $fail failed, $skip skipped"
 ((fail == 0))

@@ -28,6 +28,7 @@
 #define FUZZ_PROCS	3
 #define SCRATCH_PAGES	64	/* user memory DMA and send may touch */
 #define MAX_HANDLES	64
+#define MAX_DMABUFS	4	/* exported fds a context keeps open */
 
 static const __u64 boundary[] = {
 	0, 1, 4095, 4096, 1ULL << 31, 1ULL << 32, 1ULL << 63,
@@ -49,6 +50,8 @@ struct fuzz_ctx {
 	unsigned int nr_live;
 	__u32 foreign;		/* a live handle of other_fd */
 	__u64 ids[16];		/* DMA ids seen */
+	int dmabufs[MAX_DMABUFS];	/* exported fds, or -1 */
+	int pipe_fd;		/* an fd that is no dma-buf */
 	char bad[160];		/* first unexpected result */
 };
 
@@ -203,6 +206,7 @@ static bool errno_ok(int err)
 	case EPIPE: case ENXIO: case EXDEV: case ECONNREFUSED:
 	case EMSGSIZE: case EINTR: case ENODEV: case ENOTCONN:
 	case EACCES: case ECONNRESET: case EOVERFLOW:
+	case EEXIST: case EMFILE:
 		return true;
 	default:
 		return false;
@@ -235,13 +239,24 @@ static void fuzz_call(struct fuzz_ctx *c, const char *what, unsigned long cmd,
 	where = place_arg(c, arg, len, tail);
 	ret = ioctl(c->fd, cmd, where);
 	note(c, what, ret, ret < 0 ? errno : 0);
-	if (!ret && where && cmd == ZCDEV_IOC_ALLOC) {
-		struct zcdev_alloc *a = where;
+	if (!ret && where && (cmd == ZCDEV_IOC_ALLOC ||
+			      cmd == ZCDEV_IOC_IMPORT)) {
+		__u32 h = cmd == ZCDEV_IOC_ALLOC ?
+			  ((struct zcdev_alloc *)where)->handle :
+			  ((struct zcdev_import *)where)->handle;
 
 		if (c->nr_live < MAX_HANDLES)
-			c->live[c->nr_live++] = a->handle;
+			c->live[c->nr_live++] = h;
 		else
-			c->live[pick(c, MAX_HANDLES)] = a->handle;
+			c->live[pick(c, MAX_HANDLES)] = h;
+	}
+	if (!ret && where && cmd == ZCDEV_IOC_EXPORT) {
+		/* Keep a few to import; the one pushed out is closed. */
+		unsigned int i = pick(c, MAX_DMABUFS);
+
+		if (c->dmabufs[i] >= 0)
+			close(c->dmabufs[i]);
+		c->dmabufs[i] = ((struct zcdev_export *)where)->fd;
 	}
 	if (!ret && where && cmd == ZCDEV_IOC_DMA_SUBMIT)
 		c->ids[pick(c, 16)] = ((struct zcdev_dma_submit *)where)->id;
@@ -432,6 +447,49 @@ static void fuzz_send_reap(struct fuzz_ctx *c)
 		  sizeof(r), ZCDEV_REAP_SIZE_VER0);
 }
 
+static void fuzz_export(struct fuzz_ctx *c)
+{
+	struct zcdev_export e = {
+		.handle = pick_handle(c),
+		.flags = pick(c, 4) ? pick(c, 4) : pick_flags(c),
+		.fd = pick(c, 2) ? -1 : (__s32)rnd(c),
+	};
+
+	fuzz_call(c, "EXPORT", ZCDEV_IOC_EXPORT, &e, sizeof(e), sizeof(e),
+		  ZCDEV_EXPORT_SIZE_VER0);
+}
+
+/* An fd to import: mostly an export, else anything but. */
+static int pick_import_fd(struct fuzz_ctx *c)
+{
+	switch (pick(c, 8)) {
+	case 0:
+		return c->pipe_fd;
+	case 1:
+		return c->fd;
+	case 2:
+		return pick(c, 2) ? -1 : (int)rnd(c);
+	case 3:
+		return c->udp_fd;
+	default:
+		return c->dmabufs[pick(c, MAX_DMABUFS)];
+	}
+}
+
+static void fuzz_import(struct fuzz_ctx *c)
+{
+	struct zcdev_import im = {
+		.flags = pick(c, 8) ? 0 : pick_flags(c),
+		.fd = pick_import_fd(c),
+		.handle = pick(c, 4) ? 0 : pick_handle(c),
+		.len = pick(c, 2) ? 0 : pick(c, 2) ? 4096 * pick(c, 3) :
+					  pick_u64(c),
+	};
+
+	fuzz_call(c, "IMPORT", ZCDEV_IOC_IMPORT, &im, sizeof(im), sizeof(im),
+		  ZCDEV_IMPORT_SIZE_VER0);
+}
+
 static void fuzz_unknown(struct fuzz_ctx *c)
 {
 	unsigned long cmd = pick(c, 2) ? _IO(ZCDEV_IOC_MAGIC, pick(c, 256)) :
@@ -483,6 +541,7 @@ static void (*const ops[])(struct fuzz_ctx *) = {
 	fuzz_alloc, fuzz_alloc, fuzz_free, fuzz_query, fuzz_sync, fuzz_info,
 	fuzz_dma_submit, fuzz_dma_wait, fuzz_dma_cancel, fuzz_dma_stats,
 	fuzz_send, fuzz_send_reap, fuzz_unknown, fuzz_file_ops,
+	fuzz_export, fuzz_import,
 };
 
 static int sock_pair(int type, int *peer)
@@ -549,8 +608,12 @@ static int ctx_init(struct fuzz_ctx *c, int fd, int other_fd, __u64 seed,
 		    int *peers)
 {
 	struct zcdev_alloc a;
+	int p[2], i;
 
 	memset(c, 0, sizeof(*c));
+	for (i = 0; i < MAX_DMABUFS; i++)
+		c->dmabufs[i] = -1;
+	c->pipe_fd = -1;
 	c->fd = fd;
 	c->other_fd = other_fd;
 	c->rng = seed | 1;
@@ -567,7 +630,23 @@ static int ctx_init(struct fuzz_ctx *c, int fd, int other_fd, __u64 seed,
 		c->foreign = a.handle;
 	c->udp_fd = sock_pair(SOCK_DGRAM, &peers[0]);
 	c->tcp_fd = sock_pair(SOCK_STREAM, &peers[1]);
+	if (!pipe(p)) {
+		c->pipe_fd = p[0];
+		close(p[1]);
+	}
 	return 0;
+}
+
+/* The context's own fds; the sockets are left to exit, as before. */
+static void ctx_fini(struct fuzz_ctx *c)
+{
+	int i;
+
+	for (i = 0; i < MAX_DMABUFS; i++)
+		if (c->dmabufs[i] >= 0)
+			close(c->dmabufs[i]);
+	if (c->pipe_fd >= 0)
+		close(c->pipe_fd);
 }
 
 /* One process: FUZZ_THREADS threads on one fd. Returns calls made. */
@@ -602,6 +681,7 @@ static unsigned long fuzz_process(__u64 seed, unsigned long budget,
 		if (!bad[0] && runs[i].ctx.bad[0])
 			snprintf(bad, badlen, "thread %d: %s", i,
 				 runs[i].ctx.bad);
+		ctx_fini(&runs[i].ctx);
 	}
 	/* Close with whatever is in flight: release must cope. */
 	close(fd);

@@ -64,6 +64,13 @@ TEST_F(info, features_have_coherent_and_pages)
 		  (ZCDEV_FEAT_COHERENT | ZCDEV_FEAT_PAGES));
 }
 
+/* ABI 2 brought dma-buf export and import; every build offers them. */
+TEST_F(info, abi_2_features_have_dmabuf)
+{
+	EXPECT_LE(2U, self->info.abi_version);
+	EXPECT_EQ(ZCDEV_FEAT_DMABUF, self->info.features & ZCDEV_FEAT_DMABUF);
+}
+
 TEST_F(info, new_file_holds_nothing)
 {
 	EXPECT_EQ(0ULL, self->info.file_bytes);

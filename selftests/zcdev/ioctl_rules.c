@@ -23,12 +23,12 @@
  * made or freed, no transfer started or reaped, nothing sent, no
  * completion taken.
  *
- * A row whose command needs a DMA channel or the send feature SKIPs when
- * the module lacks it, saying so; every other row runs anyway.
+ * A row whose command needs a DMA channel, the send feature or dma-buf
+ * SKIPs when the module lacks it, saying so; every other row runs anyway.
  */
 #include <stddef.h>
 
-#include "dma_test.h"
+#include "dmabuf_test.h"
 #include "send_common.h"
 
 #define ARG_PAGES	3	/* room for ZCDEV_MAX_ARG_SIZE and beyond */
@@ -37,7 +37,7 @@
 #define SEND_LEN	10	/* bytes the minimal send sends */
 #define SEED		0x5eed
 
-enum rules_need { NEED_NOTHING, NEED_DMA, NEED_SEND };
+enum rules_need { NEED_NOTHING, NEED_DMA, NEED_SEND, NEED_DMABUF };
 
 struct rules_row;
 
@@ -55,9 +55,12 @@ FIXTURE(rules) {
 	struct zcdev_dma_seg_desc seg;
 	int tx, rx;		/* loopback TCP (send rows) */
 	struct zcdev_send_completion entries[4];
+	int xfd;		/* another file, exporting (dma-buf rows) */
+	int dmabuf;		/* a dma-buf of a buffer of xfd */
 	/* What the row's prepare made for the one call under test. */
 	__u32 prep_handle;
 	__u64 prep_id;
+	int prep_fds;		/* open fds before the call */
 };
 
 
@@ -250,6 +253,9 @@ static void query_done(struct __test_metadata *_metadata,
 	EXPECT_EQ(self->src.buf_len, q->len);
 	EXPECT_EQ(self->src.offset, q->offset);
 	EXPECT_LE(1U, q->nr_segs);
+	/* Neither exported nor imported (and zero for a ver0 caller). */
+	EXPECT_EQ(0U, q->dmabuf);
+	EXPECT_EQ(0, q->exporter[0]);
 }
 
 static int sync_prepare(FIXTURE_DATA(rules) *self, void *arg)
@@ -423,6 +429,70 @@ static void reap_untouched(struct __test_metadata *_metadata,
 	EXPECT_EQ(self->prep_id, rules_reap_one(self));
 }
 
+/* An fd of the dma-buf of self->src; no other fd is opened. */
+static int export_prepare(FIXTURE_DATA(rules) *self, void *arg)
+{
+	struct zcdev_export *e = arg;
+
+	e->handle = self->src.handle;
+	e->flags = ZCDEV_EXPORT_RDWR | ZCDEV_EXPORT_CLOEXEC;
+	self->prep_fds = zd_nr_fds();
+	return 0;
+}
+
+static void export_done(struct __test_metadata *_metadata,
+			FIXTURE_DATA(rules) *self, void *arg)
+{
+	struct zcdev_export *e = arg;
+	char name[32];
+
+	ASSERT_LE(0, e->fd);
+	EXPECT_EQ(0, zd_fdinfo(e->fd, "exp_name", name, sizeof(name)));
+	EXPECT_STREQ("zcdev", name);
+	EXPECT_EQ((long long)self->src.buf_len, zd_fdinfo_num(e->fd, "size"));
+	EXPECT_EQ(0, close(e->fd));
+}
+
+/* No fd was made (and so no dma-buf the caller cannot reach). */
+static void export_untouched(struct __test_metadata *_metadata,
+			     FIXTURE_DATA(rules) *self)
+{
+	EXPECT_EQ(self->prep_fds, zd_nr_fds());
+}
+
+static int import_prepare(FIXTURE_DATA(rules) *self, void *arg)
+{
+	struct zcdev_import *im = arg;
+
+	im->fd = self->dmabuf;
+	return 0;
+}
+
+static void import_done(struct __test_metadata *_metadata,
+			FIXTURE_DATA(rules) *self, void *arg)
+{
+	struct zcdev_import *im = arg;
+	struct zcdev_query q;
+
+	EXPECT_NE(0U, im->handle);
+	EXPECT_EQ(self->page, im->len);
+	ASSERT_EQ(0, zt_query(self->fd, im->handle, &q));
+	EXPECT_EQ((__u32)ZCDEV_BUF_DMABUF, q.kind);
+	EXPECT_EQ(im->offset, q.offset);
+	/* Freed, so that the next call may import the same dma-buf again. */
+	EXPECT_EQ(0, zt_free(self->fd, im->handle));
+}
+
+/* No import was made: the same dma-buf imports (once) now. */
+static void import_untouched(struct __test_metadata *_metadata,
+			     FIXTURE_DATA(rules) *self)
+{
+	struct zcdev_import im;
+
+	ASSERT_EQ(0, zt_import(self->fd, self->dmabuf, 0, &im));
+	EXPECT_EQ(0, zt_free(self->fd, im.handle));
+}
+
 #define RESERVED(type, field) \
 	{ offsetof(struct type, field), sizeof(((struct type *)0)->field) }
 
@@ -455,7 +525,8 @@ static const struct rules_row row_free = {
 
 static const struct rules_row row_query = {
 	ROW("query", zcdev_query, ZCDEV_IOC_QUERY, ZCDEV_QUERY_SIZE_VER0),
-	.reserved = { RESERVED(zcdev_query, reserved) },
+	.reserved = { RESERVED(zcdev_query, reserved),
+		      RESERVED(zcdev_query, reserved2) },
 	.has_output = true,
 	.prepare = query_prepare,
 	.check_done = query_done,
@@ -532,11 +603,30 @@ static const struct rules_row row_send_reap = {
 	.check_untouched = reap_untouched,
 };
 
+static const struct rules_row row_export = {
+	ROW("export", zcdev_export, ZCDEV_IOC_EXPORT, ZCDEV_EXPORT_SIZE_VER0),
+	.known_flags = ZCDEV_EXPORT_CLOEXEC | ZCDEV_EXPORT_RDWR,
+	.has_output = true,
+	.need = NEED_DMABUF,
+	.prepare = export_prepare,
+	.check_done = export_done,
+	.check_untouched = export_untouched,
+};
+
+static const struct rules_row row_import = {
+	ROW("import", zcdev_import, ZCDEV_IOC_IMPORT, ZCDEV_IMPORT_SIZE_VER0),
+	.has_output = true,
+	.need = NEED_DMABUF,
+	.prepare = import_prepare,
+	.check_done = import_done,
+	.check_untouched = import_untouched,
+};
+
 /* Every command of the header: the ENOTTY tests take the others. */
 static const struct rules_row *const all_rows[] = {
 	&row_info, &row_alloc, &row_free, &row_query, &row_sync,
 	&row_dma_submit, &row_dma_wait, &row_dma_cancel, &row_dma_stats,
-	&row_send, &row_send_reap,
+	&row_send, &row_send_reap, &row_export, &row_import,
 };
 
 FIXTURE_VARIANT(rules) {
@@ -554,13 +644,15 @@ FIXTURE_VARIANT_ADD(rules, dma_cancel) { .row = &row_dma_cancel };
 FIXTURE_VARIANT_ADD(rules, dma_stats) { .row = &row_dma_stats };
 FIXTURE_VARIANT_ADD(rules, send) { .row = &row_send };
 FIXTURE_VARIANT_ADD(rules, send_reap) { .row = &row_send_reap };
+FIXTURE_VARIANT_ADD(rules, export) { .row = &row_export };
+FIXTURE_VARIANT_ADD(rules, import) { .row = &row_import };
 
 FIXTURE_SETUP(rules)
 {
 	const struct rules_row *row = variant->row;
 
 	self->row = row;
-	self->fd = self->tx = self->rx = -1;
+	self->fd = self->tx = self->rx = self->xfd = self->dmabuf = -1;
 	self->arg = MAP_FAILED;
 	zt_knobs_restore();
 	ZT_SETUP_OPEN(&self->fd, &self->info);
@@ -570,6 +662,10 @@ FIXTURE_SETUP(rules)
 			      row->name);
 	if (row->need == NEED_SEND && !(self->info.features & ZCDEV_FEAT_SEND))
 		ZT_SETUP_SKIP("%s needs INFO.features ZCDEV_FEAT_SEND",
+			      row->name);
+	if (row->need == NEED_DMABUF &&
+	    !(self->info.features & ZCDEV_FEAT_DMABUF))
+		ZT_SETUP_SKIP("%s needs INFO.features ZCDEV_FEAT_DMABUF",
 			      row->name);
 	self->page = self->info.page_size;
 
@@ -586,6 +682,17 @@ FIXTURE_SETUP(rules)
 	}
 	if (row->need == NEED_SEND)
 		ASSERT_EQ(0, zs_tcp_pair(AF_INET, &self->tx, &self->rx, 0, 0));
+	if (row->need == NEED_DMABUF) {
+		struct zcdev_alloc x;
+
+		self->xfd = zt_open();
+		ASSERT_LE(0, self->xfd);
+		ASSERT_EQ(0, zt_alloc(self->xfd, ZCDEV_BUF_PAGES, self->page,
+				      &x));
+		self->dmabuf = zt_export(self->xfd, x.handle,
+					 ZCDEV_EXPORT_RDWR);
+		ASSERT_LE(0, self->dmabuf);
+	}
 
 	/* ARG_PAGES usable pages followed by one unmapped page. */
 	self->arg_len = ARG_PAGES * self->page;
@@ -601,6 +708,10 @@ FIXTURE_TEARDOWN(rules)
 {
 	if (self->arg != MAP_FAILED)
 		munmap(self->arg, self->arg_len);
+	if (self->dmabuf >= 0)
+		close(self->dmabuf);
+	if (self->xfd >= 0)
+		close(self->xfd);
 	if (self->tx >= 0)
 		close(self->tx);
 	if (self->rx >= 0)

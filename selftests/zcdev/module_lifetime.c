@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * zcdev module lifetime and parameters: the module cannot go while an
- * open file or a mapping (whose file is closed) still uses it, goes when
- * nothing does, and comes back with finit_module(). Reloading with small
+ * open file, a mapping (whose file is closed) or a dma-buf export (whose
+ * buffer is freed) still uses it, goes when nothing does, and comes back
+ * with finit_module(). Reloading with small
  * max_*_bytes parameters shows INFO reports them and ALLOC enforces the
  * file and total budgets (ENOSPC) without filling gigabytes.
  *
@@ -130,6 +131,57 @@ TEST_F(life, unload_refused_while_only_mapping_exists)
 	EXPECT_TRUE(module_loaded());
 	EXPECT_EQ(-1, zt_check(p, a.buf_len, 0, 51));
 	EXPECT_EQ(0, munmap(p, a.buf_len));
+}
+
+/*
+ * A dma-buf of a zcdev buffer holds the module (its ops are zcdev's code)
+ * after the buffer is freed and its file closed; it still maps with the
+ * bytes, and once its last fd is closed the module can go.
+ */
+TEST_F(life, unload_refused_while_only_export_exists)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	struct zcdev_info info;
+	struct zcdev_alloc a;
+	unsigned char *p;
+	int fd = zt_open();
+	int dfd, ret, ms;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, zt_info(fd, &info));
+	if (!(info.features & ZCDEV_FEAT_DMABUF))
+		SKIP(return, "module lacks ZCDEV_FEAT_DMABUF");
+	ASSERT_EQ(0, zt_alloc(fd, ZCDEV_BUF_PAGES, 2 * pg, &a));
+	p = zt_mmap(fd, a.buf_len, MAP_SHARED, a.offset);
+	ASSERT_NE(NULL, p);
+	zt_fill(p, a.buf_len, 0, 52);
+	ASSERT_EQ(0, munmap(p, a.buf_len));
+	dfd = zt_export(fd, a.handle, ZCDEV_EXPORT_RDWR);
+	ASSERT_LE(0, dfd) TH_LOG("EXPORT: %s", strerror(-dfd));
+	ASSERT_EQ(0, zt_free(fd, a.handle));
+	ASSERT_EQ(0, close(fd));
+
+	ret = delete_module(MOD_NAME);
+	EXPECT_TRUE(ret == -EWOULDBLOCK || ret == -EBUSY)
+		TH_LOG("delete_module with an export alive: %s",
+		       ret ? strerror(-ret) : "it unloaded");
+	ASSERT_TRUE(module_loaded());
+	p = mmap(NULL, a.buf_len, PROT_READ, MAP_SHARED, dfd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(-1, zt_check(p, a.buf_len, 0, 52));
+	EXPECT_EQ(0, munmap(p, a.buf_len));
+
+	EXPECT_EQ(0, close(dfd));
+	/* The release may finish in a workqueue: give it a moment. */
+	for (ms = 0; ms < 2000; ms += 20) {
+		ret = delete_module(MOD_NAME);
+		if (ret != -EWOULDBLOCK && ret != -EBUSY)
+			break;
+		usleep(20 * 1000);
+	}
+	EXPECT_EQ(0, ret) TH_LOG("delete_module after the last dma-buf fd: %s",
+				 strerror(-ret));
+	EXPECT_FALSE(module_loaded());
 }
 
 TEST_F(life, unload_succeeds_once_unused)

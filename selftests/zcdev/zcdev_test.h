@@ -147,6 +147,39 @@ static inline int zt_query(int fd, __u32 handle, struct zcdev_query *q)
 	return zt_ioctl(fd, ZCDEV_IOC_QUERY, q);
 }
 
+/* ZCDEV_IOC_EXPORT: the new dma-buf fd, or -errno. */
+static inline int zt_export(int fd, __u32 handle, __u32 flags)
+{
+	struct zcdev_export e = {
+		.size = sizeof(e),
+		.handle = handle,
+		.flags = flags,
+		.fd = -1,
+	};
+	int ret = zt_ioctl(fd, ZCDEV_IOC_EXPORT, &e);
+
+	return ret ? ret : e.fd;
+}
+
+/*
+ * ZCDEV_IOC_IMPORT of dma-buf @dmabuf_fd (@len bytes of it, 0 for all);
+ * @out (may be NULL) receives the answer (handle, len, offset).
+ */
+static inline int zt_import(int fd, int dmabuf_fd, __u64 len,
+			    struct zcdev_import *out)
+{
+	struct zcdev_import im = {
+		.size = sizeof(im),
+		.fd = dmabuf_fd,
+		.len = len,
+	};
+	int ret = zt_ioctl(fd, ZCDEV_IOC_IMPORT, &im);
+
+	if (out)
+		*out = im;
+	return ret;
+}
+
 static inline int zt_sync(int fd, __u32 handle, __u32 flags, __u64 offset,
 			  __u64 len)
 {

@@ -69,6 +69,15 @@
  * module serves callers built against any earlier version.
  *
  * DMA addresses reach only callers with CAP_SYS_ADMIN (EPERM otherwise).
+ *
+ * dma-buf (ABI 2, ZCDEV_FEAT_DMABUF): ZCDEV_IOC_EXPORT turns a buffer into
+ * a dma-buf other drivers import (one dma-buf per buffer: exporting again
+ * gives another fd of the same dma-buf); ZCDEV_IOC_IMPORT makes another
+ * driver's dma-buf (or a zcdev export, from any process) a buffer of this
+ * file, of kind ZCDEV_BUF_DMABUF: a DMA endpoint, readable and writable
+ * with pread/pwrite and mappable where its exporter allows, never a
+ * ZCDEV_IOC_SEND source (EOPNOTSUPP: the stack would hold pages whose
+ * lifetime the exporter, not a page refcount, decides).
  */
 #ifndef _UAPI_LINUX_ZCDEV_H
 #define _UAPI_LINUX_ZCDEV_H
@@ -76,7 +85,7 @@
 #include <linux/types.h>
 #include <linux/ioctl.h>
 
-#define ZCDEV_ABI_VERSION	1
+#define ZCDEV_ABI_VERSION	2
 #define ZCDEV_IOC_MAGIC		0xBD
 
 /* Largest argument struct the module reads (E2BIG above it). */
@@ -88,12 +97,14 @@
 /* Buffer kinds (zcdev_alloc.kind, zcdev_query.kind). */
 #define ZCDEV_BUF_COHERENT	1
 #define ZCDEV_BUF_PAGES		2
+#define ZCDEV_BUF_DMABUF	3	/* imported (ZCDEV_IOC_IMPORT); not for ALLOC */
 
 /* zcdev_info.features: what this module build offers. */
 #define ZCDEV_FEAT_COHERENT	0x1ULL
 #define ZCDEV_FEAT_PAGES	0x2ULL
 #define ZCDEV_FEAT_DMA		0x4ULL	/* a DMA_MEMCPY channel is held */
 #define ZCDEV_FEAT_SEND		0x8ULL	/* ZCDEV_IOC_SEND and splice_read */
+#define ZCDEV_FEAT_DMABUF	0x10ULL	/* ZCDEV_IOC_EXPORT and ZCDEV_IOC_IMPORT */
 
 /**
  * struct zcdev_info - ZCDEV_IOC_INFO: module version and limits
@@ -189,6 +200,13 @@ struct zcdev_dma_seg {
  * @segs_ptr: in: user pointer to @segs_cap elements of @seg_size bytes;
  *	the first min(@nr_segs, @segs_cap) are filled
  * @reserved: zero
+ * @dmabuf: out (ABI 2): ZCDEV_QUERY_* bits
+ * @reserved2: zero
+ * @exporter: out (ABI 2): of a ZCDEV_BUF_DMABUF buffer, its exporter's
+ *	name (dma_buf->exp_name), NUL-terminated; empty for other kinds
+ *
+ * An imported buffer has no DMA segments until a transfer maps it
+ * (@nr_segs 0).
  */
 struct zcdev_query {
 	__u32 size;
@@ -202,7 +220,14 @@ struct zcdev_query {
 	__u64 segs_ptr;
 	__u32 seg_size;
 	__u32 reserved;
+	__u32 dmabuf;
+	__u32 reserved2;
+	char exporter[32];
 };
+
+/* zcdev_query.dmabuf */
+#define ZCDEV_QUERY_EXPORTED	0x1U	/* a dma-buf of this buffer lives */
+#define ZCDEV_QUERY_IMPORTED	0x2U	/* the buffer is another's dma-buf */
 
 /* zcdev_sync.flags: exactly one of these. */
 #define ZCDEV_SYNC_FOR_CPU	0x1U
@@ -219,7 +244,10 @@ struct zcdev_query {
  *
  * A no-op for coherent buffers; for ZCDEV_BUF_PAGES it syncs the buffer's
  * whole streaming mapping (the range is checked; syncing more is correct,
- * and the only way the DMA API can tell overlapping mappings apart).
+ * and the only way the DMA API can tell overlapping mappings apart); for
+ * ZCDEV_BUF_DMABUF it is the exporter's CPU access bracket over the whole
+ * dma-buf, as DMA_BUF_IOCTL_SYNC START (FOR_CPU, which first waits for its
+ * fences, interruptibly) and END (FOR_DEVICE).
  */
 struct zcdev_sync {
 	__u32 size;
@@ -569,6 +597,70 @@ struct zcdev_reap {
 	__u32 reserved;
 };
 
+/* zcdev_export.flags */
+#define ZCDEV_EXPORT_CLOEXEC	0x1U	/* O_CLOEXEC on the new fd */
+#define ZCDEV_EXPORT_RDWR	0x2U	/* O_RDWR: the fd's mmap may be writable */
+
+/**
+ * struct zcdev_export - ZCDEV_IOC_EXPORT: a buffer as a dma-buf
+ * @size: sizeof(struct zcdev_export)
+ * @handle: buffer to export (COHERENT or PAGES; an imported one is EINVAL)
+ * @flags: ZCDEV_EXPORT_*
+ * @fd: out: a new dma-buf fd
+ *
+ * The dma-buf holds the buffer (and the module: rmmod is refused while one
+ * lives) until its last reference goes; FREE, munmap and close of the
+ * zcdev side leave it working. Importers map it for their own device
+ * (attach, map_dma_buf), mmap, vmap and DMA_BUF_IOCTL_SYNC it. A COHERENT
+ * buffer is exported through dma_get_sgtable(); where the platform cannot
+ * describe coherent memory by pages, EXPORT fails with ENXIO.
+ *
+ * A buffer has at most one live dma-buf: exporting it again while an fd,
+ * mapping or importer of the first still holds it returns another fd of
+ * that dma-buf (EINVAL if it asks for ZCDEV_EXPORT_RDWR and the first was
+ * read-only); once nothing holds it, the next export creates a new one.
+ * QUERY's ZCDEV_QUERY_EXPORTED says one is held. Errors: ENOENT (handle),
+ * EINVAL (flags, imported buffer, RDWR of a read-only export), EMFILE,
+ * ENOMEM.
+ */
+struct zcdev_export {
+	__u32 size;
+	__u32 handle;
+	__u32 flags;
+	__s32 fd;
+};
+
+/**
+ * struct zcdev_import - ZCDEV_IOC_IMPORT: another driver's dma-buf as a buffer
+ * @size: sizeof(struct zcdev_import)
+ * @flags: must be 0
+ * @fd: in: a dma-buf fd (EBADF if none, EINVAL if not a dma-buf)
+ * @handle: out: the new buffer's handle
+ * @len: in: bytes of the dma-buf to use from its start, 0 for all of it
+ *	(EINVAL if the dma-buf is smaller); out: the buffer's length
+ * @offset: out: the buffer's offset for mmap, pread and pwrite
+ *
+ * zcdev attaches with its DMA device and maps the attachment while a
+ * transfer uses it. Before DMA from the buffer zcdev waits for the
+ * dma-buf's write fences, before DMA into it for all its fences, up to the
+ * transfer's submission (DMA_SUBMIT fails with EBUSY if they are still
+ * unsignalled after ZCDEV_DMABUF_FENCE_WAIT_MS; a signal interrupts the
+ * wait as for DMA_WAIT); DMA into it adds a write
+ * fence that signals when the transfer ends. One dma-buf is imported once
+ * per file (EEXIST). Errors also ENOSPC and EFBIG as for ALLOC.
+ */
+struct zcdev_import {
+	__u32 size;
+	__u32 flags;
+	__s32 fd;
+	__u32 handle;
+	__u64 len;
+	__u64 offset;
+};
+
+/* How long DMA_SUBMIT waits for an imported buffer's fences. */
+#define ZCDEV_DMABUF_FENCE_WAIT_MS	1000
+
 #define ZCDEV_IOC_INFO		_IOWR(ZCDEV_IOC_MAGIC, 0x00, struct zcdev_info)
 #define ZCDEV_IOC_ALLOC		_IOWR(ZCDEV_IOC_MAGIC, 0x01, struct zcdev_alloc)
 #define ZCDEV_IOC_FREE		_IOW(ZCDEV_IOC_MAGIC, 0x02, struct zcdev_free)
@@ -580,12 +672,15 @@ struct zcdev_reap {
 #define ZCDEV_IOC_DMA_STATS	_IOWR(ZCDEV_IOC_MAGIC, 0x13, struct zcdev_dma_stats)
 #define ZCDEV_IOC_SEND		_IOWR(ZCDEV_IOC_MAGIC, 0x20, struct zcdev_send)
 #define ZCDEV_IOC_SEND_REAP	_IOWR(ZCDEV_IOC_MAGIC, 0x21, struct zcdev_reap)
+#define ZCDEV_IOC_EXPORT	_IOWR(ZCDEV_IOC_MAGIC, 0x30, struct zcdev_export)
+#define ZCDEV_IOC_IMPORT	_IOWR(ZCDEV_IOC_MAGIC, 0x31, struct zcdev_import)
 
 /* First published sizes: anything shorter is EINVAL. */
 #define ZCDEV_INFO_SIZE_VER0		80
 #define ZCDEV_ALLOC_SIZE_VER0		40
 #define ZCDEV_FREE_SIZE_VER0		16
 #define ZCDEV_QUERY_SIZE_VER0		56
+#define ZCDEV_QUERY_SIZE_VER1		96	/* ABI 2: dmabuf, exporter */
 #define ZCDEV_SYNC_SIZE_VER0		32
 #define ZCDEV_DMA_SUBMIT_SIZE_VER0	40
 #define ZCDEV_DMA_WAIT_SIZE_VER0	56
@@ -593,6 +688,8 @@ struct zcdev_reap {
 #define ZCDEV_DMA_STATS_SIZE_VER0	136
 #define ZCDEV_SEND_SIZE_VER0		56
 #define ZCDEV_REAP_SIZE_VER0		48
+#define ZCDEV_EXPORT_SIZE_VER0		16
+#define ZCDEV_IMPORT_SIZE_VER0		32
 
 /* First published array element sizes. */
 #define ZCDEV_DMA_SEG_SIZE_VER0		16

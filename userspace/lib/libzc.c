@@ -107,6 +107,57 @@ int zc_query(int fd, uint32_t handle, struct zc_buf *buf, uint32_t *nr_segs,
 	return 0;
 }
 
+int zc_query_dmabuf(int fd, uint32_t handle, uint32_t *dmabuf, char *exporter,
+		    size_t exporter_len)
+{
+	struct zcdev_query q = {
+		.size = sizeof(q),
+		.handle = handle,
+	};
+	int ret = zc_ioctl(fd, ZCDEV_IOC_QUERY, &q);
+
+	if (ret)
+		return ret;
+	if (dmabuf)
+		*dmabuf = q.dmabuf;
+	if (exporter && exporter_len) {
+		/* The module NUL-terminates it; a shorter caller's copy too. */
+		strncpy(exporter, q.exporter, exporter_len - 1);
+		exporter[exporter_len - 1] = '\0';
+	}
+	return 0;
+}
+
+int zc_export(int fd, uint32_t handle, uint32_t flags)
+{
+	struct zcdev_export e = {
+		.size = sizeof(e),
+		.handle = handle,
+		.flags = flags,
+	};
+	int ret = zc_ioctl(fd, ZCDEV_IOC_EXPORT, &e);
+
+	return ret ? ret : e.fd;
+}
+
+int zc_import(int fd, int dmabuf_fd, uint64_t len, struct zc_buf *buf)
+{
+	struct zcdev_import im = {
+		.size = sizeof(im),
+		.fd = dmabuf_fd,
+		.len = len,
+	};
+	int ret = zc_ioctl(fd, ZCDEV_IOC_IMPORT, &im);
+
+	if (ret)
+		return ret;
+	buf->handle = im.handle;
+	buf->kind = ZCDEV_BUF_DMABUF;
+	buf->len = im.len;
+	buf->offset = im.offset;
+	return 0;
+}
+
 int zc_sync(int fd, uint32_t handle, uint32_t flags, uint64_t off, uint64_t len)
 {
 	struct zcdev_sync s = {

@@ -56,6 +56,14 @@ int zc_free(int fd, uint32_t handle);
  */
 int zc_query(int fd, uint32_t handle, struct zc_buf *buf, uint32_t *nr_segs,
 	     struct zcdev_dma_seg *segs, uint32_t segs_cap);
+/*
+ * The dma-buf state of @handle: ZCDEV_QUERY_EXPORTED / ZCDEV_QUERY_IMPORTED
+ * into *@dmabuf, and for an import its exporter's name (dma_buf exp_name,
+ * e.g. "zcdev", "drm") into @exporter (NUL-terminated; "" otherwise).
+ * @exporter may be NULL; @exporter_len is its size.
+ */
+int zc_query_dmabuf(int fd, uint32_t handle, uint32_t *dmabuf, char *exporter,
+		    size_t exporter_len);
 /* @flags: ZCDEV_SYNC_FOR_CPU or ZCDEV_SYNC_FOR_DEVICE; @off is a buffer offset. */
 int zc_sync(int fd, uint32_t handle, uint32_t flags, uint64_t off, uint64_t len);
 
@@ -68,6 +76,26 @@ int zc_sync(int fd, uint32_t handle, uint32_t flags, uint64_t off, uint64_t len)
 int zc_map(int fd, const struct zc_buf *buf, uint64_t off, uint64_t len,
 	   int prot, void **addr);
 int zc_unmap(void *addr, uint64_t len);
+
+/* ---- dma-buf (libzc.c): ZCDEV_IOC_EXPORT, ZCDEV_IOC_IMPORT ---- */
+
+/*
+ * Buffer @handle as a dma-buf: returns a new fd of it, or -errno. @flags:
+ * ZCDEV_EXPORT_CLOEXEC, ZCDEV_EXPORT_RDWR (the fd may be mapped writable).
+ * While the buffer's dma-buf has an fd open, another export is another fd
+ * of it, with its mode: RDWR of one first exported read-only is -EINVAL.
+ * The dma-buf keeps the buffer after zc_free(), unmap and close of @fd;
+ * close() every fd of it (and free the handle) to let the memory go.
+ */
+int zc_export(int fd, uint32_t handle, uint32_t flags);
+/*
+ * The dma-buf at @dmabuf_fd (another driver's, or a zcdev export) as a
+ * buffer of @fd: its first @len bytes, 0 for all of it. *@buf receives the
+ * handle, kind ZCDEV_BUF_DMABUF, length and file offset; the import holds
+ * the dma-buf, so @dmabuf_fd may be closed afterwards. -EEXIST if @fd
+ * already holds that dma-buf.
+ */
+int zc_import(int fd, int dmabuf_fd, uint64_t len, struct zc_buf *buf);
 
 /* ---- whole transfers (libzc.c) ---- */
 
@@ -205,7 +233,7 @@ int zc_parse_size(const char *s, uint64_t *out);
 int zc_parse_u64(const char *s, uint64_t *out);
 /* "coherent" or "pages" -> ZCDEV_BUF_*; -EINVAL otherwise. */
 int zc_parse_kind(const char *s, uint32_t *kind);
-/* ZCDEV_BUF_* -> "coherent"/"pages"/"unknown". */
+/* ZCDEV_BUF_* -> "coherent"/"pages"/"dmabuf"/"unknown". */
 const char *zc_kind_name(uint32_t kind);
 /* "4 MiB", "12 KiB", "1000 bytes": exact, never rounded. Returns @out. */
 char *zc_fmt_size(uint64_t bytes, char *out, size_t outlen);

@@ -111,7 +111,8 @@ const char *zc_kind_name(uint32_t kind)
 	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
 		if (kinds[i].kind == kind)
 			return kinds[i].name;
-	return "unknown";
+	/* Only IMPORT makes one, so zc_parse_kind() does not take it. */
+	return kind == ZCDEV_BUF_DMABUF ? "dmabuf" : "unknown";
 }
 
 char *zc_fmt_size(uint64_t bytes, char *out, size_t outlen)
