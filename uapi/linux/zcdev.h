@@ -116,7 +116,8 @@
  * @max_file_bytes: bytes one open file may hold (max_file_bytes)
  * @max_total_bytes: bytes all files together may hold (max_total_bytes)
  * @max_coherent_bytes: largest ZCDEV_BUF_COHERENT buffer one allocation gives
- * @file_bytes: bytes held now by this file (freed buffers still mapped count)
+ * @file_bytes: bytes held now by this file (freed buffers still mapped count;
+ *	a freed import does not: its mappings hold the exporter's dma-buf)
  * @total_bytes: bytes held now by all files
  * @features: ZCDEV_FEAT_* bits the module offers
  * @reserved: zero

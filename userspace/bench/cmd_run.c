@@ -21,7 +21,7 @@
 struct plan {
 	const char *workloads;	/* comma lists; NULL = all */
 	const char *methods;
-	const char *sizes;
+	const char *sizes;	/* NULL: the workload's own, else 16M */
 	const char *bufsizes;
 	const char *paths;
 };
@@ -46,6 +46,8 @@ static const struct plan default_plan[] = {
 	{ "storage", "read,read_cold,randread_cold", "64M", "64K", NULL },
 	/* DMA vs memcpy (claim 7). */
 	{ "dma", NULL, "16M", "1M", NULL },
+	/* Frames into shared buffers vs MMAP + memcpy (claim 9); vivid-paced. */
+	{ "capture", NULL, NULL, "64K", NULL },
 };
 
 /* A reduced set for the kselftest: every method once, tiny sizes. */
@@ -55,6 +57,7 @@ static const struct plan smoke_plan[] = {
 	{ "file2file", NULL, "256K", "64K", NULL },
 	{ "storage", NULL, "256K", "64K", NULL },
 	{ "dma", NULL, "256K", "64K", NULL },
+	{ "capture", NULL, "320x180", "64K", NULL },
 };
 
 static const char help[] =
@@ -70,7 +73,8 @@ static const char help[] =
 "\n"
 "  -w, --workload LIST  workloads (default: all); see zcbench list\n"
 "  -m, --method LIST    methods (default: all of the workloads)\n"
-"  -s, --size LIST      bytes per transfer, e.g. 4K,1M,256M (default 16M)\n"
+"  -s, --size LIST      bytes per transfer, e.g. 4K,1M,256M (default 16M);\n"
+"                       capture: the frame, WxH (YUYV; default 640x480,1920x1080)\n"
 "  -b, --bufsize LIST   bytes per request/send/segment (default 64K)\n"
 "  -p, --path LIST      loop,nic for socket workloads (default loop,nic)\n"
 "  -r, --reps N         timed repetitions (default 3)\n"
@@ -86,8 +90,17 @@ static const char help[] =
 "  -q, --quiet          no progress on stderr\n"
 "  -h, --help           this text\n"
 "\n"
+"The capture workload takes frames from vivid (the kernel's virtual V4L2\n"
+"capture driver, found by VIDIOC_QUERYCAP) at its webcam's fastest rate, 30\n"
+"frames a transfer, into a consumer that checksums each: mmap_memcpy (MMAP\n"
+"buffers, memcpy to the consumer's memory), userptr_zcdev (USERPTR into zcdev\n"
+"PAGES mappings), dmabuf_zcdev (DMABUF of zcdev exports). vivid's frames are\n"
+"made identical (no OSD text, no movement), and every frame must match one\n"
+"captured through MMAP; without vivid the methods are unavailable.\n"
+"\n"
 "example: zcbench run --workload file2sock --method sendfile,readwrite \\\n"
-"             --size 1M,64M --reps 5 --path loop,nic --json out.jsonl\n";
+"             --size 1M,64M --reps 5 --path loop,nic --json out.jsonl\n"
+"         zcbench run -w capture -s 640x480,1920x1080\n";
 
 struct sel {
 	const char *item[MAX_LIST];
@@ -116,6 +129,18 @@ static bool in_sel(const struct sel *l, const char *s)
 	return false;
 }
 
+/* WxH: the bytes of a frame of the capture workload (ZB_FRAME_BPP a pixel). */
+static int parse_frame(const char *s, uint64_t *out)
+{
+	unsigned int w, h;
+	char end;
+
+	if (sscanf(s, "%ux%u%c", &w, &h, &end) != 2 || !w || !h)
+		return -EINVAL;
+	*out = (uint64_t)w * h * ZB_FRAME_BPP;
+	return 0;
+}
+
 static void parse_sizes(const char *list, uint64_t *out, int *n)
 {
 	struct sel l = { .n = 0 };
@@ -123,7 +148,8 @@ static void parse_sizes(const char *list, uint64_t *out, int *n)
 
 	zb_split(list, add_item, &l);
 	for (i = 0; i < l.n; i++)
-		if (zc_parse_size(l.item[i], &out[i]) || !out[i])
+		if ((parse_frame(l.item[i], &out[i]) &&
+		     zc_parse_size(l.item[i], &out[i])) || !out[i])
 			zb_die("bad size '%s'", l.item[i]);
 	*n = l.n;
 }
@@ -148,7 +174,6 @@ static int count_or_run(struct runner *rn, const struct plan *p, bool run)
 	if (p->methods)
 		zb_split(p->methods, add_item, &me);
 	zb_split(p->paths ? p->paths : "loop,nic", add_item, &pa);
-	parse_sizes(p->sizes ? p->sizes : "16M", sizes, &nsz);
 	parse_sizes(p->bufsizes ? p->bufsizes : "64K", bufs, &nbuf);
 	all = zb_methods(&nm);
 	for (i = 0; i < nm; i++) {
@@ -157,6 +182,9 @@ static int count_or_run(struct runner *rn, const struct plan *p, bool run)
 
 		if (!in_sel(&wl, m->workload) || !in_sel(&me, m->name))
 			continue;
+		/* Without --size, the workload's own sizes (capture: frames). */
+		parse_sizes(p->sizes ? p->sizes : w->sizes ? w->sizes : "16M",
+			    sizes, &nsz);
 		for (s = 0; s < nsz; s++)
 			for (b = 0; b < nbuf; b++)
 				for (q = 0; q < (w->sockets ? pa.n : 1); q++) {

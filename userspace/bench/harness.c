@@ -373,6 +373,7 @@ static void summarize(struct result *res, const struct run *r,
 	int i, n = sr->n;
 
 	snprintf(res->status, sizeof(res->status), "ok");
+	snprintf(res->note, sizeof(res->note), "%s", r->note);
 	res->verified = 1;
 	res->reps = n;
 	delivered = (double)r->size * (m->receivers > 1 ? m->receivers : 1) *

@@ -36,6 +36,7 @@ static void needs_str(unsigned int n, char *buf, size_t len)
 		{ NEED_ZC_SEND, "zcdev-send" }, { NEED_ZC_DMA, "zcdev-dma" },
 		{ NEED_URING, "io_uring" }, { NEED_ODIRECT, "O_DIRECT" },
 		{ NEED_COLD, "droppable cache" },
+		{ NEED_VIVID, "vivid" },
 	};
 	size_t i, o = 0;
 
@@ -126,6 +127,7 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
 		fputs(help, stdout);
 		printf("\nrun: sizes and bufsizes take K/M/G suffixes (e.g. --size 4K,1M,256M),\n"
+		       "the capture workload's sizes are frames, WxH (e.g. --size 640x480,1920x1080);\n"
 		       "--reps N timed repetitions (default 3) after one counting run;\n"
 		       "see zcbench run --help. Workloads and methods:\n\n");
 		return cmd_list(1, argv);

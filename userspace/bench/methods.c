@@ -39,12 +39,19 @@ const struct workload zb_workloads[] = {
 		.baseline = "memcpy",
 		.summarize = m_dma_summarize,
 	},
+	{
+		.name = "capture",
+		.desc = "V4L2 capture (vivid) -> a consumer that checksums each frame: MMAP+memcpy vs zcdev USERPTR, dma-buf",
+		.baseline = "mmap_memcpy",
+		.summarize = m_capture_summarize,
+		.sizes = "640x480,1920x1080",
+	},
 };
 const int zb_nworkloads = sizeof(zb_workloads) / sizeof(zb_workloads[0]);
 
 static const struct method *const *const tables[] = {
 	m_file2sock, m_zerocopy, m_uring, m_zcdev, m_fanout, m_file2file,
-	m_storage, m_dma,
+	m_storage, m_dma, m_capture,
 };
 
 #define MAX_METHODS	96

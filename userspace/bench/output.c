@@ -169,6 +169,11 @@ static void row(FILE *f, const struct result *r, const struct result *b)
 	/* The module's trace events, beside what the completions said. */
 	if (r->events_note[0])
 		fprintf(f, "%-19s   trace: %s\n", "", r->events_note);
+	/* Capture: the frame rate, and the frame every frame matched. */
+	if (!isnan(r->fps))
+		fprintf(f, "%-19s   frames: %.1f/s; %s\n", "", r->fps, r->note);
+	else if (r->note[0])
+		fprintf(f, "%-19s   note: %s\n", "", r->note);
 }
 
 /* zcdev send against its strongest peers, in the same group. */
@@ -229,7 +234,8 @@ void out_table(FILE *f, const struct result *res, int n, const char *title)
 	fprintf(f, "MB/s: median of the timed repetitions (min-max beside it); sndCPU: sender user+sys CPU s/GiB;\n"
 		"xbase: ratio to the workload's baseline in the same group; copies: bytes the CPU copied per byte\n"
 		"delivered, counted by kprobes (sender/receiver/other tasks); zc%%: share the completions call zero-copy;\n"
-		"trace: zcdev's trace events in the counting run, against its completions or DMA waits.\n");
+		"trace: zcdev's trace events in the counting run, against its completions or DMA waits;\n"
+		"capture: size is one frame, sc/req system calls per frame, frames: the rate vivid delivered.\n");
 	for (w = 0; w < zb_nworkloads; w++) {
 		const char *wl = zb_workloads[w].name;
 		bool shown = false;

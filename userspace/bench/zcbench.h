@@ -39,6 +39,10 @@
 #define NEED_ODIRECT	0x20	/* the storage dir takes O_DIRECT */
 #define NEED_DSTFILE	0x40	/* a destination file next to the source */
 #define NEED_COLD	0x80	/* the page cache can be dropped for a file */
+#define NEED_VIVID	0x100	/* a vivid V4L2 capture node (module vivid) */
+
+/* Bytes a pixel of the capture workload's frames (YUYV): --size WxH. */
+#define ZB_FRAME_BPP	2
 
 struct run;
 
@@ -50,7 +54,8 @@ struct run;
  * @source: where the payload starts, for the JSON (honest comparisons)
  * @needs: NEED_* bits
  * @receivers: TCP receivers (0 for workloads without sockets)
- * @passes: times the payload is delivered per transfer (re-reads), 0 = 1
+ * @passes: times the payload is delivered per transfer (re-reads; capture:
+ *	frames of a transfer), 0 = 1
  * @zc: the method gets completions saying zero-copy vs copied
  * @events: ZEV_* trace events of the module the counting run counts, to
  *	hold against what the method's completions or waits said
@@ -92,6 +97,7 @@ struct result;
  *	(zcbench-vm.sh sets it), added to result.source; may be NULL
  * @summarize: the workload's own figures, from a result measured in
  *	@runs runs (the counting run included); may be NULL
+ * @sizes: --size when none is given (NULL: 16M)
  */
 struct workload {
 	const char *name;
@@ -101,6 +107,7 @@ struct workload {
 	bool source_in_sdir;
 	const char *source_env;
 	void (*summarize)(struct result *res, int runs);
+	const char *sizes;
 };
 
 /* Bytes moved per run, for the report: delivered = size * receivers. */
@@ -135,6 +142,8 @@ struct counters {
  * @mem: the source loaded into anonymous memory (zb_mem_load), for the
  *	methods that send from user memory
  * @reason: why unavailable or failed
+ * @note: what the method says of its configuration, for the table and
+ *	the JSON (capture: the frame and its checksum); may stay empty
  * @counting: this is the counting run (tracing on)
  */
 struct run {
@@ -154,6 +163,7 @@ struct run {
 	void *priv;
 	char *mem;
 	char reason[200];
+	char note[200];
 	bool counting;
 };
 
@@ -173,6 +183,7 @@ struct result {
 	char copies_note[96];	/* why copy counts are unavailable, or caveats */
 	char net[12];		/* loopback | nic | hub (NIC path without offloads) */
 	char events_note[200];	/* zcdev trace events vs completions/waits */
+	char note[200];		/* the method's own remark (struct run.note) */
 	/* Only doubles from here to the end: result_init() sets them to NaN. */
 	double cpus;
 	double mem_mb;
@@ -203,6 +214,7 @@ struct result {
 	double tests, failures, iops;
 	double files;			/* zcdev files moving data in parallel */
 	double channels;		/* DMA channels zcdev uses */
+	double fps;			/* capture: frames per second, median */
 	/* zcdev trace events of the counting run (events_note: agreement) */
 	double ev_zc_sends, ev_copied_sends, ev_zc_share;
 	double ev_dma_done, ev_dma_other;
@@ -427,8 +439,11 @@ extern const struct method *const m_file2file[];
 extern const struct method *const m_fanout[];
 extern const struct method *const m_storage[];
 extern const struct method *const m_dma[];
+extern const struct method *const m_capture[];
 /* The dma workload's dmatest-style totals (tests, failures, iops). */
 void m_dma_summarize(struct result *res, int runs);
+/* The capture workload's frames per second and system calls per frame. */
+void m_capture_summarize(struct result *res, int runs);
 
 /* ---- region.c: DMA endpoints of each kind ---- */
 /**
