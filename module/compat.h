@@ -109,4 +109,22 @@ static inline int zcdev_dma_set_max_seg_size(struct device *dev,
 #define ZCDEV_IMPORT_NS_DMA_BUF	MODULE_IMPORT_NS(DMA_BUF)
 #endif
 
+/*
+ * 6.12 ("fs: move FMODE_UNSIGNED_OFFSET to fop_flags") made unsigned file
+ * offsets a flag of file_operations (FOP_UNSIGNED_OFFSET); before, open
+ * set it in f_mode. Only 32-bit kernels need it (zcdev's offsets start at
+ * 64 GiB), and zcdev runs 32-bit on 6.1 so far: on 6.12 this is a no-op.
+ */
+#ifdef FMODE_UNSIGNED_OFFSET
+static inline void zcdev_file_unsigned_offsets(struct file *file)
+{
+	if (BITS_PER_LONG == 32)
+		file->f_mode |= FMODE_UNSIGNED_OFFSET;
+}
+#else
+static inline void zcdev_file_unsigned_offsets(struct file *file)
+{
+}
+#endif
+
 #endif /* _ZCDEV_COMPAT_H */

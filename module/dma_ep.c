@@ -63,7 +63,9 @@ static int zcdev_dma_end_user(struct zcdev_dma_end *end,
 	if (ep->handle)
 		return zcdev_refuse("dma_submit", -EINVAL, "user_ep_handle",
 				    ep->handle);
+	/* On 32-bit, u64_to_user_ptr() and access_ok() drop the high half. */
 	if (check_add_overflow(ep->addr, len, &last) ||
+	    last != (unsigned long)last ||
 	    !access_ok(u64_to_user_ptr(ep->addr), len))
 		return zcdev_refuse("dma_submit", -EFAULT, "not_user_memory",
 				    ep->addr);

@@ -21,6 +21,7 @@
 #include <linux/sizes.h>
 
 #include <linux/zcdev.h>
+#include "compat.h"
 #include "zcdev.h"
 
 /* Queue depths (dma.c, sock.c): 0 would refuse every request. */
@@ -102,6 +103,13 @@ static int zcdev_open(struct inode *inode, struct file *file)
 	zcdev_dma_file_init(zf);
 	zcdev_sock_file_init(zf);
 	file->private_data = zf;
+	/*
+	 * A 32-bit kernel maps no offset of a character device past ULONG_MAX
+	 * unless its driver takes unsigned offsets (file_mmap_size_max()), and
+	 * every buffer's window starts at 64 GiB. Negative offsets then reach
+	 * zcdev, which has no buffer there.
+	 */
+	zcdev_file_unsigned_offsets(file);
 	return 0;
 }
 

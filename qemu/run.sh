@@ -49,11 +49,16 @@ options:
                        CMD gets ZCDEV_NET, ZCDEV_PEER_NS, ZCDEV_PEER_NETNS,
                        ZCDEV_ADDR4/6 and ZCDEV_PEER4/6 (qemu/README.md)
   --log FILE           console log (default build/vm/last.log)
+  --arch ARCH          x86_64 (default, or $ZCDEV_ARCH) or arm: Debian's 6.1
+                       armmp kernel on QEMU's smdkc210 (Exynos4210, PL330
+                       DMA, console ttySAC0; qemu/host/env-arm.sh); no PCI
+                       there, so no --net nic/hub, --share or --debian
   -h, --help           this text
 
 environment:
   ZCDEV_GUEST_DIR      payload tree instead of build/guest (make guest)
   ZCDEV_KERNEL         default for --debian (make sets it from KERNEL=)
+  ZCDEV_ARCH           default for --arch (make sets it from ARCH=arm)
   ZCDEV_TIMEOUT        default for --timeout
   ZCDEV_EXTRA_KMODS    more stock modules to load, e.g. "dummy bridge"
   ZCDEV_ACCEL          kvm, tcg or auto (default: KVM when the CPU has it)
@@ -77,7 +82,7 @@ EOF
 die() { echo "run.sh: $*" >&2; exit 2; }
 
 share='' timeout='' mem=1024 smp=2 interactive=0 kernel='' moddir='' debian=''
-append='' net=none log=$ROOT/build/vm/last.log
+append='' net=none log=$ROOT/build/vm/last.log arch=${ZCDEV_ARCH:-x86_64}
 qemu_args=()
 while (($#)); do
 	case $1 in
@@ -93,6 +98,7 @@ while (($#)); do
 	--qemu-arg) qemu_args+=("${2:?}"); shift 2 ;;
 	--net) net=${2:?}; shift 2 ;;
 	--log) log=${2:?}; shift 2 ;;
+	--arch) arch=${2:?}; shift 2 ;;
 	-h | --help) usage; exit 0 ;;
 	--) shift; break ;;
 	*) die "unknown option '$1' (see --help)" ;;
@@ -105,6 +111,15 @@ done
 for n in "$mem" "$smp" "${timeout:-0}"; do
 	[[ $n =~ ^[0-9]+$ ]] || die "'$n' is not a number"
 done
+case $arch in
+x86_64) ;;
+arm)
+	[[ $net == none ]] || die "--arch arm: no --net $net (the board has no PCI for virtio NICs)"
+	[[ -z $share ]] || die "--arch arm: no --share (the board has no PCI for virtio-9p)"
+	[[ -z $debian ]] || die "--arch arm boots Debian's armmp 6.1 kernel only; no --debian"
+	;;
+*) die "unknown --arch '$arch' (x86_64 or arm)" ;;
+esac
 if [[ -z $timeout ]]; then
 	if ((interactive)); then timeout=0; else timeout=${ZCDEV_TIMEOUT:-600}; fi
 fi
@@ -132,7 +147,21 @@ if [[ -z ${ZCDEV_KERNEL:-} && -z ${ZCDEV_KABI:-} && -n $payload_release ]]; then
 fi
 # shellcheck source=qemu/host/env.sh
 . "$host/env.sh"
-if [[ -z $kernel ]]; then
+boot_arch_opts=()
+if [[ $arch == arm ]]; then
+	# shellcheck source=qemu/host/env-arm.sh
+	. "$host/env-arm.sh"
+	if [[ -z $kernel ]]; then
+		[[ -z $payload_release || $payload_release == "$ZCDEV_ARM_KABI" ]] ||
+			die "the payload in $guest_dir has modules for $payload_release, not $ZCDEV_ARM_KABI: make guest ARCH=arm"
+		kernel=$ZCDEV_ARM_VMLINUZ moddir=$ZCDEV_ARM_KMODS
+		[[ -r $kernel && -r $ZCDEV_ARM_BUSYBOX ]] || "$host/deps-arm.sh"
+	fi
+	# A --kernel of one's own boots with the stock armmp dtb too.
+	boot_arch_opts=(--arch arm --dtb "$ZCDEV_ARM_DTB")
+	export ZCDEV_BUSYBOX=$ZCDEV_ARM_BUSYBOX
+	export ZCDEV_STOCK_MODULES=$host/stock-modules-arm.list
+elif [[ -z $kernel ]]; then
 	[[ -z $payload_release || $payload_release == "$ZCDEV_KABI" ]] ||
 		die "the payload in $guest_dir has modules for $payload_release, not $ZCDEV_KABI (Debian $ZCDEV_KERNEL): make guest KERNEL=$ZCDEV_KERNEL"
 	kernel=$ZCDEV_VMLINUZ moddir=$ZCDEV_KMODS
@@ -181,7 +210,9 @@ base=$("$host/initramfs-base.sh" "$moddir")
 "$host/initramfs-run.sh" "$work/run.cpio" "${run_opts[@]}" -- "$@"
 # The kernel unpacks concatenated archives in order, later files winning.
 cat "$base" "$work/run.cpio" >"$work/initrd"
-image=$("$host/kernel-image.sh" "$kernel")
+# The PVH shortcut is x86's; an ARM zImage boots as it is.
+image=$kernel
+[[ $arch == arm ]] || image=$("$host/kernel-image.sh" "$kernel")
 
 # oops=panic: an oops ends the run at once (with -no-reboot and panic=-1
 # QEMU exits) instead of leaving a half-dead kernel to hang until the time
@@ -193,12 +224,27 @@ image=$("$host/kernel-image.sh" "$kernel")
 # anyway under TCG's unstable clock, minus four lines of warning about it.
 # no_timer_check: a busy TCG host can make the IO-APIC timer self-test
 # fail at boot ("IO-APIC + timer doesn't work!"), as on KVM guests.
-cmdline="console=ttyS0,115200 loglevel=5 printk.time=1 panic=-1 oops=panic no_timer_check"
-cmdline+=" softlockup_panic=1 hung_task_panic=1 trace_clock=global"
+if [[ $arch == arm ]]; then
+	# smdkc210: the console is UART0 (ttySAC0); earlycon shows a boot that
+	# hangs before the console driver. The rest is issue 13's prototype:
+	# no crypto self-tests and no idle states, TCG time spent for nothing.
+	cmdline="earlycon=exynos4210,0x13800000 console=ttySAC0,115200n8 random.trust_cpu=off"
+	cmdline+=" cryptomgr.notests cpuidle.off=1"
+else
+	cmdline="console=ttyS0,115200 no_timer_check"
+fi
+cmdline+=" loglevel=5 printk.time=1 panic=-1 oops=panic"
+# watchdog_thresh=60 (a soft lockup after 120 s, not 20): an emulated
+# vCPU is a host thread, and on a loaded host it can sit unscheduled long
+# enough for its watchdog to see a lockup that never happened in the guest
+# (a KVM guest's steal time excuses such gaps; a TCG guest has none). A
+# real lockup still panics the run, just later.
+cmdline+=" softlockup_panic=1 watchdog_thresh=60 hung_task_panic=1 trace_clock=global"
 cmdline+="${append:+ $append}"
 
 boot_opts=(--kernel "$image" --initrd "$work/initrd" --log "$log"
-	--append "$cmdline" --mem "$mem" --smp "$smp" --timeout "$timeout")
+	--append "$cmdline" --mem "$mem" --smp "$smp" --timeout "$timeout"
+	"${boot_arch_opts[@]}")
 ((interactive)) && boot_opts+=(--interactive)
 start=$SECONDS
 brc=0

@@ -23,7 +23,9 @@ src=$ZCDEV_KSRC/drivers/dma/dmatest.c
 release=$(make -s -C "$kdir" kernelrelease 2>/dev/null) ||
 	{ echo "build-dmatest: cannot read the kernel release of $kdir" >&2; exit 1; }
 
-out=$ZCDEV_CACHE/dmatest/$release
+# Debian's headers say only the upstream version (6.1.192 for amd64 and
+# armmp alike): a cross build (ARCH=arm) gets a directory of its own.
+out=$ZCDEV_CACHE/dmatest/$release${ARCH:+-$ARCH}
 ko=$out/dmatest.ko
 if [[ ! -s $ko || $src -nt $ko ]]; then
 	mkdir -p "$out"

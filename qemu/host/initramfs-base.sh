@@ -25,18 +25,23 @@ moddir=${1:?usage: initramfs-base.sh MODDIR}
 moddir=$(cd "$moddir" && pwd)
 release=${moddir##*/}
 
-busybox=
+# The host's busybox, or ZCDEV_BUSYBOX (another architecture's, for ARM).
+host_busybox=
 for b in /bin/busybox /usr/bin/busybox; do
-	[[ -x $b ]] && { busybox=$b; break; }
+	[[ -x $b ]] && { host_busybox=$b; break; }
 done
-[[ -n $busybox ]] || { echo "initramfs-base: no busybox (apt install busybox-static)" >&2; exit 1; }
+busybox=${ZCDEV_BUSYBOX:-$host_busybox}
+[[ -n $busybox && -x $busybox ]] ||
+	{ echo "initramfs-base: no busybox${ZCDEV_BUSYBOX:+ at $ZCDEV_BUSYBOX} (apt install busybox-static)" >&2; exit 1; }
 # A dynamic busybox (Debian's "busybox" package) cannot run in the guest.
 if readelf -l "$busybox" | grep -q INTERP; then
 	echo "initramfs-base: $busybox is dynamic; install busybox-static" >&2
 	exit 1
 fi
 
-mapfile -t names < <(sed 's/#.*//' "$here/stock-modules.list" | tr -s ' \t' '\n' | grep .)
+# ZCDEV_STOCK_MODULES: another list (the ARM machine has no virtio).
+list=${ZCDEV_STOCK_MODULES:-$here/stock-modules.list}
+mapfile -t names < <(sed 's/#.*//' "$list" | tr -s ' \t' '\n' | grep .)
 # shellcheck disable=SC2206 # word splitting of a user-given list is the point
 names+=(${ZCDEV_EXTRA_KMODS:-})
 mapfile -t mods < <("$here/kmod-closure.sh" "$moddir" "${names[@]}")
@@ -69,11 +74,26 @@ root=$stage/root
 mkdir -p "$root/bin" "$root/lib/modules/$release"
 
 install -m 0755 "$busybox" "$root/bin/busybox"
+# A foreign busybox cannot run here to list its applets; the host's lists
+# them if it is the same build of the same Debian version (deps-arm.sh
+# fetches the armhf busybox-static of the host's version).
+applets() {
+	if [[ $busybox == "$host_busybox" ]] || "$busybox" true 2>/dev/null; then
+		"$busybox" --list-full
+	elif [[ -n $host_busybox ]] && cmp -s <(strings "$busybox" | grep -m1 '^BusyBox v') \
+		<(strings "$host_busybox" | grep -m1 '^BusyBox v'); then
+		"$host_busybox" --list-full
+	else
+		echo "initramfs-base: cannot list the applets of $busybox (not the host's busybox version)" >&2
+		return 1
+	fi
+}
+applet_list=$(applets) || exit 1
 while IFS= read -r applet; do
 	[[ $applet == bin/busybox ]] && continue
 	mkdir -p "$root/${applet%/*}"
 	ln -sf /bin/busybox "$root/$applet"
-done < <("$busybox" --list-full)
+done <<<"$applet_list"
 
 order=$root/lib/modules/zcdev-stock.order
 : >"$order"

@@ -25,6 +25,7 @@
 #include <sys/klog.h>
 
 #include "dma_chan_test.h"
+#include "zcdev_module.h"
 
 #define MS		NSEC_PER_MSEC
 #define DMATEST_KO	"/opt/zcdev/modules/dmatest.ko"
@@ -142,14 +143,8 @@ static int load_dmatest(void)
 {
 	static const char params[] = "iterations=" DMATEST_ITERATIONS
 		" threads_per_chan=2 test_buf_size=16384 noverify=0 norandom=0";
-	int fd = open(dmatest_ko(), O_RDONLY | O_CLOEXEC);
-	int ret;
 
-	if (fd < 0)
-		return -errno;
-	ret = syscall(SYS_finit_module, fd, params, 0) ? -errno : 0;
-	close(fd);
-	return ret;
+	return finit_ko(dmatest_ko(), params);
 }
 
 /**

@@ -228,18 +228,6 @@ static int vv_unload(int ms)
 	}
 }
 
-static int vv_load(const char *ko, const char *params)
-{
-	int fd = open(ko, O_RDONLY | O_CLOEXEC);
-	int ret;
-
-	if (fd < 0)
-		return -errno;
-	ret = syscall(SYS_finit_module, fd, params, 0) ? -errno : 0;
-	close(fd);
-	return ret;
-}
-
 /*
  * Replace the loaded vivid by one loaded with @params ("" for the
  * defaults). The caller has closed every vivid fd.
@@ -250,7 +238,7 @@ static int vv_reload(const char *ko, const char *params)
 
 	if (ret && ret != -ENOENT)
 		return ret;
-	return vv_load(ko, params);
+	return finit_ko(ko, params);
 }
 
 FIXTURE_TEARDOWN(vivid)

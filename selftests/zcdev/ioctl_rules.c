@@ -780,7 +780,7 @@ static void rules_expect_accepted(struct __test_metadata *_metadata,
 	if (size > cur) {
 		i = zt_first_nonzero(self->arg + cur, size - cur);
 		EXPECT_EQ(-1, i) TH_LOG("%s, %s: byte %zu of the tail written",
-					self->row->name, what, cur + i);
+					self->row->name, what, cur + (size_t)i);
 	}
 	for (i = end; i < (long)self->arg_len; i++)
 		if (self->arg[i] != CANARY)

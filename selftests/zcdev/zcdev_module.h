@@ -81,10 +81,10 @@ static inline void read_params(char *out, size_t size)
 	closedir(d);
 }
 
-/* finit_module() of ZCDEV_KO with @params; 0 or -errno. */
-static inline int load_module(const char *params)
+/* finit_module() of the module file @ko with @params; 0 or -errno. */
+static inline int finit_ko(const char *ko, const char *params)
 {
-	int fd = open(ko_path(), O_RDONLY | O_CLOEXEC);
+	int fd = open(ko, O_RDONLY | O_CLOEXEC);
 	int ret;
 
 	if (fd < 0)
@@ -92,6 +92,12 @@ static inline int load_module(const char *params)
 	ret = syscall(SYS_finit_module, fd, params, 0) ? -errno : 0;
 	close(fd);
 	return ret;
+}
+
+/* finit_module() of ZCDEV_KO with @params; 0 or -errno. */
+static inline int load_module(const char *params)
+{
+	return finit_ko(ko_path(), params);
 }
 
 /*
