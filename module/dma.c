@@ -68,6 +68,8 @@ MODULE_PARM_DESC(dma_queue_depth, "DMA transfers one file may have unreaped, 1..
  * @issued: woken when @running leaves ISSUING
  * @stop_lock: one stop (terminate and synchronize) at a time
  * @recover_work: stops a transfer whose descriptor failed
+ * @issue_work: issues submitted descriptors late, when the issue_delay_us
+ *	test hook asks for it (fault.c)
  * @files: files bound to this channel (zcdev_dma.lock)
  * @queued: transfers waiting on @turns
  * @stats: counters for ZCDEV_IOC_DMA_STATS
@@ -81,6 +83,7 @@ struct zcdev_dma_chan {
 	wait_queue_head_t issued;
 	struct mutex stop_lock; /* see @stop_lock above */
 	struct work_struct recover_work;
+	struct delayed_work issue_work;
 	unsigned int files;
 	unsigned int queued;
 	struct zcdev_dma_chan_stats stats;
@@ -106,9 +109,9 @@ struct zcdev_dma {
 
 static struct zcdev_dma zcdev_dma;
 
-static void zcdev_dma_callback(void *param,
-			       const struct dmaengine_result *res);
+static void zcdev_dma_callback(void *param);
 static void zcdev_dma_recover(struct work_struct *work);
+static void zcdev_dma_issue_late(struct work_struct *work);
 
 /* Is @chan one that dma_channel= names (any, without the parameter)? */
 static bool zcdev_dma_named(struct dma_chan *chan)
@@ -174,6 +177,7 @@ static int zcdev_dma_acquire(void)
 		init_waitqueue_head(&dc->issued);
 		mutex_init(&dc->stop_lock);
 		INIT_WORK(&dc->recover_work, zcdev_dma_recover);
+		INIT_DELAYED_WORK(&dc->issue_work, zcdev_dma_issue_late);
 		strscpy(dc->stats.name, dma_chan_name(dc->chan),
 			sizeof(dc->stats.name));
 		pr_info("DMA channel %s (%s)\n", dma_chan_name(dc->chan),
@@ -311,8 +315,15 @@ static noinline int zcdev_dma_prep(struct zcdev_dma_chan *dc,
 					       flags);
 		if (!tx)
 			return -ENOMEM;
-		/* Every descriptor calls back, so an error anywhere is seen. */
-		tx->callback_result = zcdev_dma_callback;
+		/*
+		 * Every descriptor calls back, so an error anywhere is seen;
+		 * the outcome is read from the engine (tx_status), not from
+		 * callback_result: a provider that recycles descriptors
+		 * among its clients without clearing callback_result (6.1's
+		 * pl330) would hand ours to a client that set only callback.
+		 */
+		tx->callback = zcdev_dma_callback;
+		tx->callback_result = NULL;
 		tx->callback_param = x;
 		x->runs[i].cookie = dmaengine_submit(tx);
 		if (dma_submit_error(x->runs[i].cookie))
@@ -324,6 +335,34 @@ static noinline int zcdev_dma_prep(struct zcdev_dma_chan *dc,
 
 /* fail_function may make it fail too (see fault.c for why tests do not). */
 ALLOW_ERROR_INJECTION(zcdev_dma_prep, ERRNO);
+
+/* Hand the submitted descriptors to the engine, now or after the delay. */
+static void zcdev_dma_issue(struct zcdev_dma_chan *dc)
+{
+	unsigned int delay_us = zcdev_issue_delay_us();
+
+	if (!delay_us)
+		dma_async_issue_pending(dc->chan);
+	else
+		/* Not zcdev_wq: unload drains that before the channels go. */
+		mod_delayed_work(system_wq, &dc->issue_work,
+				 usecs_to_jiffies(delay_us));
+}
+
+static void zcdev_dma_issue_late(struct work_struct *work)
+{
+	struct zcdev_dma_chan *dc = container_of(to_delayed_work(work),
+						 struct zcdev_dma_chan,
+						 issue_work);
+	bool issue;
+
+	spin_lock_irq(&dc->lock);
+	/* One being stopped is taken back from the submitted queue. */
+	issue = dc->running && dc->running->state == ZCDEV_XFER_RUNNING;
+	spin_unlock_irq(&dc->lock);
+	if (issue)
+		dma_async_issue_pending(dc->chan);
+}
 
 /*
  * Put the next waiting transfer on an idle engine. Any context. A transfer
@@ -367,7 +406,7 @@ static int zcdev_dma_start(struct zcdev_dma_chan *dc, struct zcdev_xfer *first)
 	wake_up_all(&dc->issued);
 	spin_unlock_irqrestore(&dc->lock, flags);
 	if (!ret) {
-		dma_async_issue_pending(dc->chan);
+		zcdev_dma_issue(dc);
 		return 0;
 	}
 	/* Drop what was submitted, in process context. */
@@ -376,11 +415,11 @@ static int zcdev_dma_start(struct zcdev_dma_chan *dc, struct zcdev_xfer *first)
 	return x == first ? ret : 0;
 }
 
-static void zcdev_dma_callback(void *param,
-			       const struct dmaengine_result *res)
+static void zcdev_dma_callback(void *param)
 {
 	struct zcdev_xfer *x = param;
 	struct zcdev_dma_chan *dc = x->zf->dma_chan;
+	struct dma_tx_state state = {};
 	unsigned long flags;
 	bool next = false;
 	size_t len;
@@ -389,13 +428,15 @@ static void zcdev_dma_callback(void *param,
 	if (WARN_ON_ONCE(dc->running != x) ||
 	    WARN_ON_ONCE(x->runs_done >= x->nr_runs))
 		goto out;
-	len = x->runs[x->runs_done++].len;
-	if (res && res->result != DMA_TRANS_NOERROR) {
+	len = x->runs[x->runs_done].len;
+	if (dmaengine_tx_status(dc->chan, x->runs[x->runs_done].cookie,
+				&state) == DMA_ERROR) {
 		x->failed = true;
-		x->bytes_done += len - min_t(size_t, len, res->residue);
+		x->bytes_done += len - min_t(size_t, len, state.residue);
 	} else {
 		x->bytes_done += len;
 	}
+	x->runs_done++;
 	/* Being stopped: the stopper ends it once the engine is quiet. */
 	if (x->state != ZCDEV_XFER_RUNNING)
 		goto out;
@@ -434,11 +475,32 @@ static u64 zcdev_dma_progress(struct zcdev_dma_chan *dc, struct zcdev_xfer *x)
 			bytes += x->runs[i].len;
 			continue;
 		}
-		if (st == DMA_IN_PROGRESS && state.residue <= x->runs[i].len)
+		/*
+		 * A residue of 0 in progress is a contradiction some
+		 * providers report for descriptors not issued yet (6.1's
+		 * pl330): believe only a residue that shows partial work.
+		 */
+		if (st == DMA_IN_PROGRESS && state.residue &&
+		    state.residue < x->runs[i].len)
 			bytes += x->runs[i].len - state.residue;
 		break;
 	}
 	return bytes;
+}
+
+/*
+ * Stop @chan and return once none of its callbacks runs or will run. A
+ * provider without device_synchronize (6.1's pl330) may be calling one
+ * back from its tasklet right now, after dropping the lock terminate_all
+ * takes; softirq context is an RCU read-side section (also on PREEMPT_RT,
+ * whose local_bh_disable() takes rcu_read_lock()), so a grace period waits
+ * it out. Without that, a callback could land on the next transfer.
+ */
+static void zcdev_dma_terminate(struct dma_chan *chan)
+{
+	dmaengine_terminate_sync(chan);
+	if (!chan->device->device_synchronize)
+		synchronize_rcu();
 }
 
 /*
@@ -470,7 +532,7 @@ static bool zcdev_dma_stop_running(struct zcdev_dma_chan *dc,
 	spin_unlock_irq(&dc->lock);
 
 	seen = zcdev_dma_progress(dc, x);
-	dmaengine_terminate_sync(dc->chan);
+	zcdev_dma_terminate(dc->chan);
 
 	spin_lock_irq(&dc->lock);
 	dc->running = NULL;
@@ -945,8 +1007,10 @@ void zcdev_dma_exit(void)
 {
 	unsigned int i;
 
-	for (i = 0; i < zcdev_dma.nr_chans; i++)
+	for (i = 0; i < zcdev_dma.nr_chans; i++) {
+		cancel_delayed_work_sync(&zcdev_dma.chans[i].issue_work);
 		dma_release_channel(zcdev_dma.chans[i].chan);
+	}
 	kfree(zcdev_dma.chans);
 	platform_device_unregister(zcdev_dma.pdev);
 }

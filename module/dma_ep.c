@@ -432,8 +432,8 @@ void zcdev_dma_sync_bufs(struct zcdev_xfer *x, bool for_cpu)
 	for (i = 0; i < x->nr_ends; i++) {
 		struct zcdev_dma_end *end = &x->ends[i];
 
-		if (end->buf && end->buf->kind != ZCDEV_BUF_DMABUF)
-			zcdev_buf_sync(end->buf, end->offset, end->len,
-				       for_cpu);
+		if (end->buf)
+			zcdev_buf_sync_range(end->buf, end->offset, end->len,
+					     for_cpu);
 	}
 }

@@ -162,6 +162,7 @@ int zcdev_refuse(const char *op, int err, const char *reason, u64 value);
 void zcdev_fault_init(void);
 void zcdev_fault_exit(void);
 bool zcdev_should_fail(void);
+unsigned int zcdev_issue_delay_us(void);
 
 /* dma.c */
 int zcdev_dma_init(void);
@@ -208,6 +209,8 @@ struct zcdev_dma_seg;
 void zcdev_buf_dma_segs(struct zcdev_buf *buf, struct zcdev_dma_seg *segs,
 			unsigned int max);
 int zcdev_buf_sync(struct zcdev_buf *buf, u64 offset, u64 len, bool for_cpu);
+void zcdev_buf_sync_range(struct zcdev_buf *buf, u64 offset, u64 len,
+			  bool for_cpu);
 
 /* dmabuf.c */
 struct dma_buf *zcdev_export(struct zcdev_file *zf, u32 handle, bool rdwr);

@@ -27,10 +27,11 @@
  *    batched until one with it completes or the channel goes idle, as
  *    interrupt coalescing would;
  *  - results: callback_result gets a struct dmaengine_result, and
- *    device_tx_status() reports DMA_ERROR for recently failed cookies and
- *    for those dropped by the last terminate_all, with residue for
- *    descriptors in flight or queued. Polled from a context that may
- *    sleep, it yields the CPU while the cookie is in progress, because
+ *    device_tx_status() reports DMA_ERROR for recently failed cookies
+ *    (with the residue the failure left) and for those dropped by the
+ *    last terminate_all, and residue for descriptors in flight or
+ *    queued. Polled from a context that may sleep, it yields the CPU
+ *    while the cookie is in progress, because
  *    this engine, unlike hardware, needs a CPU to get anywhere;
  *  - terminate_all drops everything queued without calling back (as
  *    provider.rst asks) and stops a running copy at the next chunk;
@@ -193,6 +194,8 @@ struct zcdma_stats {
  *	terminate_all wakes it
  * @seq: descriptors started, for fail_every; worker only
  * @err_cookies: the last ZCDMA_ERR_COOKIES cookies that failed
+ * @err_residues: what each of @err_cookies left uncopied, for clients
+ *	that read a failure from tx_status rather than callback_result
  * @err_next: slot in @err_cookies to overwrite next
  * @abort_from: with @abort_to, the cookies in (@abort_from, @abort_to]
  *	were dropped by the last terminate_all
@@ -213,6 +216,7 @@ struct zcdma_chan {
 	wait_queue_head_t wait;
 	unsigned long seq;
 	dma_cookie_t err_cookies[ZCDMA_ERR_COOKIES];
+	u32 err_residues[ZCDMA_ERR_COOKIES];
 	unsigned int err_next;
 	dma_cookie_t abort_from;
 	dma_cookie_t abort_to;
@@ -735,6 +739,7 @@ static void zcdma_work(struct work_struct *work)
 		}
 		if (d->result.result != DMA_TRANS_NOERROR) {
 			zc->err_cookies[zc->err_next] = d->tx.cookie;
+			zc->err_residues[zc->err_next] = d->result.residue;
 			zc->err_next = (zc->err_next + 1) % ZCDMA_ERR_COOKIES;
 			if (d->injected)
 				zc->stats.injected++;
@@ -846,8 +851,10 @@ static enum dma_status zcdma_tx_status(struct dma_chan *chan,
 		if (zcdma_cookie_in(cookie, zc->abort_from, zc->abort_to))
 			status = DMA_ERROR;
 		for (i = 0; i < ZCDMA_ERR_COOKIES; i++)
-			if (zc->err_cookies[i] == cookie)
+			if (zc->err_cookies[i] == cookie) {
 				status = DMA_ERROR;
+				residue = zc->err_residues[i];
+			}
 		goto out;
 	}
 

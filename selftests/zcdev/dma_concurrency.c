@@ -22,18 +22,18 @@ FIXTURE(conc) {
 	int fd;
 	struct zcdev_info info;
 	size_t page;
-	bool knobs;		/* zcdma's knobs act on the channel */
+	const char *no_hold;	/* why transfers cannot be held, or NULL */
 };
 
 FIXTURE_SETUP(conc)
 {
 	ZT_SETUP_DMA_FILE(self);
-	self->knobs = zt_knobs_present && zt_channel_is_zcdma(self->fd) == 1;
+	self->no_hold = zt_hold_unavailable(self->fd);
 }
 
 FIXTURE_TEARDOWN(conc)
 {
-	zt_knobs_restore();
+	zt_hold_restore();
 	if (self->fd >= 0)
 		close(self->fd);
 }
@@ -344,8 +344,8 @@ static void reap_race(struct __test_metadata *_metadata,
 	zt_region_fill(&a, 0x5eed3003);
 	zt_region_fill(&b, 0x5eed3004);
 	/* A little latency: they end one by one while the reapers wait. */
-	if (self->knobs)
-		ASSERT_EQ(0, zt_knob_set(ZT_LATENCY_US, 3 * 1000));
+	if (!self->no_hold)
+		ASSERT_EQ(0, zt_hold_set(3 * 1000));
 	for (i = 0; i < NR_ANY; i++) {
 		ASSERT_EQ(0, zt_dma_submit1(self->fd,
 					    zt_region_ep(&a, i * self->page),
@@ -362,7 +362,7 @@ static void reap_race(struct __test_metadata *_metadata,
 	}
 	for (i = 0; i < NR_REAPERS; i++)
 		ASSERT_EQ(0, pthread_join(th[i], NULL));
-	zt_knobs_restore();
+	zt_hold_restore();
 	ZT_EXPECT_REGION(&b);
 	zt_region_fini(&b);
 	zt_region_fini(&a);
@@ -440,15 +440,15 @@ TEST_F(conc, wait_in_one_thread_ends_with_cancel_from_another)
 	__u32 cancelled;
 	pthread_t th;
 
-	if (!self->knobs)
-		SKIP(return, "needs zcdma's latency_us");
+	if (self->no_hold)
+		SKIP(return, "%s", self->no_hold);
 	ASSERT_EQ(0, zt_region_init(self->fd, &a, ZCDEV_BUF_PAGES,
 				    self->page, "a"));
 	ASSERT_EQ(0, zt_region_init(self->fd, &b, ZCDEV_BUF_PAGES,
 				    self->page, "b"));
 	zt_region_fill(&a, 0x5eed3005);
 	zt_region_fill(&b, 0x5eed3006);
-	ASSERT_EQ(0, zt_knob_set(ZT_LATENCY_US, 2000 * 1000));
+	ASSERT_EQ(0, zt_hold_set(2000 * 1000));
 	iw.fd = self->fd;
 	ASSERT_EQ(0, zt_dma_submit1(self->fd, zt_region_ep(&a, 0),
 				    zt_region_ep(&b, 0), 100, 0, &iw.id));
@@ -472,13 +472,13 @@ TEST_F(conc, two_waiters_on_one_id_one_reaps_other_enoent)
 	unsigned int i;
 	__u64 id;
 
-	if (!self->knobs)
-		SKIP(return, "needs zcdma's latency_us");
+	if (self->no_hold)
+		SKIP(return, "%s", self->no_hold);
 	ASSERT_EQ(0, zt_region_init(self->fd, &a, ZCDEV_BUF_PAGES,
 				    self->page, "a"));
 	ASSERT_EQ(0, zt_region_init(self->fd, &b, ZCDEV_BUF_PAGES,
 				    self->page, "b"));
-	ASSERT_EQ(0, zt_knob_set(ZT_LATENCY_US, 300 * 1000));
+	ASSERT_EQ(0, zt_hold_set(300 * 1000));
 	ASSERT_EQ(0, zt_dma_submit1(self->fd, zt_region_ep(&a, 0),
 				    zt_region_ep(&b, 0), 100, 0, &id));
 	for (i = 0; i < 2; i++) {

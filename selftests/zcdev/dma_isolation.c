@@ -86,10 +86,11 @@ FIXTURE_SETUP(war)
 	self->child = -1;
 	/* A child that gave up must fail a check, not kill the test. */
 	signal(SIGPIPE, SIG_IGN);
-	zt_knobs_restore();
+	zt_hold_restore();
 	ZT_SETUP_OPEN(&self->fd, &self->info);
 	ZT_SETUP_NEED_DMA(&self->info);
 	ZT_SETUP_NEED_KIND(&self->info, ZCDEV_BUF_COHERENT);
+	/* T1 must be stopped part way: zcdma's per-descriptor latency. */
 	ZT_SETUP_NEED_KNOBS(self->fd);
 	if (!zt_all_chans_zcdma(self->fd))
 		ZT_SETUP_SKIP("not every DMA channel is zcdma's");
@@ -120,7 +121,7 @@ FIXTURE_TEARDOWN(war)
 		kill(self->child, SIGKILL);
 		waitpid(self->child, NULL, 0);
 	}
-	zt_knobs_restore();
+	zt_hold_restore();
 	zt_region_fini(&self->x);
 	zt_region_fini(&self->e);
 	zt_region_fini(&self->d);
@@ -357,7 +358,7 @@ FIXTURE_SETUP(starve)
 	self->child = -1;
 	/* A child that gave up must fail a check, not kill the test. */
 	signal(SIGPIPE, SIG_IGN);
-	zt_knobs_restore();
+	zt_hold_restore();
 	ZT_SETUP_OPEN(&self->fd, &self->info);
 	ZT_SETUP_NEED_DMA(&self->info);
 	ZT_SETUP_NEED_KIND(&self->info, ZCDEV_BUF_PAGES);
@@ -388,7 +389,7 @@ FIXTURE_TEARDOWN(starve)
 		kill(self->child, SIGKILL);
 		waitpid(self->child, NULL, 0);
 	}
-	zt_knobs_restore();
+	zt_hold_restore();
 	zt_region_fini(&self->dst);
 	zt_region_fini(&self->src);
 	if (self->other >= 0)

@@ -4,10 +4,12 @@
  * file is closed, their process exits or is killed, their buffers are
  * freed, their user memory is unmapped, or their process forks.
  *
- * "In flight" needs a slow engine: zcdma's latency_us (saved and restored,
- * dma_test.h); without it these tests SKIP. The latency is per descriptor,
- * and user memory is one descriptor per page or so: latencies here are
- * chosen with the number of pages in mind. The VM run scans dmesg for
+ * "In flight" needs a held transfer (dma_test.h), two ways, one variant
+ * each: "engine", zcdma's latency_us, per descriptor inside the engine
+ * (user memory is one descriptor per page or so: latencies here are
+ * chosen with the number of pages in mind); and "issue_delay", zcdev's
+ * debugfs issue_delay_us, which holds a transfer's descriptors on the
+ * engine's submitted queue on any engine (the only way on a PL330). The VM run scans dmesg for
  * splats afterwards, so "no crash" here also means "no kernel warning".
  */
 #include "dma_test.h"
@@ -22,23 +24,40 @@ FIXTURE(life) {
 	struct zcdev_dma_stats st0;
 };
 
+FIXTURE_VARIANT(life) {
+	bool issue_delay;	/* hold by issue_delay_us even on zcdma */
+};
+
+FIXTURE_VARIANT_ADD(life, engine) {
+	.issue_delay = false,
+};
+
+FIXTURE_VARIANT_ADD(life, issue_delay) {
+	.issue_delay = true,
+};
+
 FIXTURE_SETUP(life)
 {
 	ZT_SETUP_DMA_FILE(self);
-	ZT_SETUP_NEED_KNOBS(self->fd);
+	if (variant->issue_delay)
+		ZT_SETUP_NEED_ISSUE_DELAY();
+	else if (zt_channel_is_zcdma(self->fd) != 1)
+		ZT_SETUP_SKIP("the DMA channel is not zcdma's: the issue_delay variant holds transfers on it");
+	else
+		ZT_SETUP_NEED_HOLD(self->fd);
 	ASSERT_EQ(0, zt_dma_stats(self->fd, &self->st0));
 }
 
 FIXTURE_TEARDOWN(life)
 {
-	zt_knobs_restore();
+	zt_hold_restore();
 	if (self->fd >= 0)
 		close(self->fd);
 }
 
 static void set_latency(struct __test_metadata *_metadata, unsigned int ms)
 {
-	ASSERT_EQ(0, zt_knob_set(ZT_LATENCY_US, ms * 1000UL));
+	ASSERT_EQ(0, zt_hold_set(ms * 1000UL));
 }
 
 /* Wait up to @ms for STATS in_flight to fall back to @want. */

@@ -162,7 +162,7 @@ static inline __u64 zt_dma_in_flight(int fd)
  */
 #define ZT_SETUP_DMA_FILE(self) do { \
 	(self)->fd = -1; \
-	zt_knobs_restore(); \
+	zt_hold_restore(); \
 	ZT_SETUP_OPEN(&(self)->fd, &(self)->info); \
 	ZT_SETUP_NEED_DMA(&(self)->info); \
 	ZT_SETUP_NEED_KIND(&(self)->info, ZCDEV_BUF_COHERENT); \
@@ -285,6 +285,103 @@ static inline int zt_channel_is_zcdma(int fd)
 	base = base ? base + 1 : link;
 	return !strcmp(base, "zcdma");
 }
+
+/*
+ * ---- holding transfers in flight, on any engine ----
+ *
+ * A test that cancels, times out, closes or kills under a transfer needs
+ * one that is still running. On zcdma that is its latency_us (per
+ * descriptor, inside the engine); on any other engine (a PL330, say),
+ * zcdev's debugfs issue_delay_us, which keeps a transfer's submitted
+ * descriptors on the engine's queue that long before issuing them. The
+ * value at program start is put back like the knobs'.
+ */
+#define ZCDEV_ISSUE_DELAY	"/sys/kernel/debug/zcdev/issue_delay_us"
+
+static unsigned long zt_issue_delay_saved;
+static bool zt_issue_delay_present;
+
+static inline void zt_issue_delay_restore(void)
+{
+	unsigned long cur;
+
+	if (zt_issue_delay_present &&
+	    !zt_read_ulong(ZCDEV_ISSUE_DELAY, &cur) &&
+	    cur != zt_issue_delay_saved)
+		zt_write_ulong(ZCDEV_ISSUE_DELAY, zt_issue_delay_saved);
+}
+
+static void __attribute__((constructor)) zt_issue_delay_save(void)
+{
+	if (zt_read_ulong(ZCDEV_ISSUE_DELAY, &zt_issue_delay_saved))
+		return;
+	zt_issue_delay_present = true;
+	atexit(zt_issue_delay_restore);
+}
+
+/* Which way transfers are held: 1 zcdma's latency_us, 0 issue_delay_us. */
+static int zt_hold_by_zcdma = -1;
+
+/*
+ * Can transfers on @fd's channel be held? Decides how; returns 0 or a
+ * reason for a SKIP.
+ */
+static inline const char *zt_hold_unavailable(int fd)
+{
+	zt_issue_delay_restore();
+	if (zt_knobs_present && zt_channel_is_zcdma(fd) == 1) {
+		zt_knobs_restore();
+		zt_hold_by_zcdma = 1;
+		return NULL;
+	}
+	if (zt_issue_delay_present &&
+	    !zt_write_ulong(ZCDEV_ISSUE_DELAY, zt_issue_delay_saved)) {
+		zt_hold_by_zcdma = 0;
+		return NULL;
+	}
+	return "cannot hold a transfer: the channel is not zcdma's and " ZCDEV_ISSUE_DELAY " is not writable (debugfs)";
+}
+
+/* Hold every transfer (or descriptor, on zcdma) about @us before it runs. */
+static inline int zt_hold_set(unsigned long us)
+{
+	if (zt_hold_by_zcdma == 1)
+		return zt_knob_set(ZT_LATENCY_US, us);
+	if (zt_hold_by_zcdma == 0)
+		return zt_write_ulong(ZCDEV_ISSUE_DELAY, us);
+	return -EINVAL;
+}
+
+static inline void zt_hold_restore(void)
+{
+	zt_issue_delay_restore();
+	zt_knobs_restore();
+}
+
+/* Hold by issue_delay_us whatever the engine; 0 or a reason to SKIP. */
+static inline const char *zt_hold_by_issue_delay(void)
+{
+	zt_hold_restore();
+	if (!zt_issue_delay_present)
+		return "no " ZCDEV_ISSUE_DELAY " (debugfs not mounted, or a module without it)";
+	if (zt_write_ulong(ZCDEV_ISSUE_DELAY, zt_issue_delay_saved))
+		return "cannot write " ZCDEV_ISSUE_DELAY;
+	zt_hold_by_zcdma = 0;
+	return NULL;
+}
+
+#define ZT_SETUP_NEED_ISSUE_DELAY() do { \
+	const char *why_not = zt_hold_by_issue_delay(); \
+	if (why_not) \
+		ZT_SETUP_SKIP("%s", why_not); \
+} while (0)
+
+/* SKIP unless transfers can be held on @fd's channel (see above). */
+#define ZT_SETUP_NEED_HOLD(fd) do { \
+	const char *why_not = zt_hold_unavailable(fd); \
+	if (why_not) \
+		ZT_SETUP_SKIP("%s", why_not); \
+} while (0)
 
 /* SKIP unless the engine is zcdma and its knobs can be written. */
 #define ZT_SETUP_NEED_KNOBS(fd) do { \

@@ -75,7 +75,7 @@ FIXTURE_SETUP(life)
 {
 	self->fd = -1;
 	find_vgem_ko(self->vgem_ko, sizeof(self->vgem_ko));
-	zt_knobs_restore();
+	zt_hold_restore();
 	ZT_SETUP_OPEN(&self->fd, &self->info);
 	ZD_SETUP_NEED_DMABUF(&self->info);
 	ZT_SETUP_NEED_DMA(&self->info);
@@ -88,7 +88,7 @@ FIXTURE_TEARDOWN(life)
 {
 	int ret;
 
-	zt_knobs_restore();
+	zt_hold_restore();
 	if (self->fd >= 0)
 		close(self->fd);
 	if (!vgem_loaded() && self->vgem_ko[0]) {
@@ -98,10 +98,9 @@ FIXTURE_TEARDOWN(life)
 	}
 }
 
-#define LIFE_NEED_KNOBS(self) do { \
-	if (!zt_knobs_present || zt_channel_is_zcdma((self)->fd) != 1) \
-		SKIP(return, \
-		     "the DMA channel is not zcdma's: no way to keep a transfer in flight"); \
+#define LIFE_NEED_HOLD(self) do { \
+	if (zt_hold_unavailable((self)->fd)) \
+		SKIP(return, "%s", zt_hold_unavailable((self)->fd)); \
 } while (0)
 
 #define LIFE_OPEN_VGEM(vfdp) do { \
@@ -122,7 +121,7 @@ static void life_start(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, zt_region_init(fd, src, ZCDEV_BUF_PAGES, self->page,
 				    "src"));
 	zt_region_fill(src, seed);
-	ASSERT_EQ(0, zt_knob_set(ZT_LATENCY_US, LATENCY_MS * 1000UL));
+	ASSERT_EQ(0, zt_hold_set(LATENCY_MS * 1000UL));
 	ASSERT_EQ(0, zt_dma_submit1(fd, zt_region_ep(src, 0),
 				    zt_ep_buf(handle, 0), self->page, 0, id));
 }
@@ -145,7 +144,7 @@ TEST_F(life, exporter_side_gone_during_dma_into_vgem_import)
 	__u64 id;
 	int vfd, ret;
 
-	LIFE_NEED_KNOBS(self);
+	LIFE_NEED_HOLD(self);
 	LIFE_OPEN_VGEM(&vfd);
 	ret = zd_vbuf_init(&v, vfd, self->fd, self->page, 0x5eed9001);
 	ASSERT_EQ(0, ret) TH_LOG("vgem buffer into zcdev: %s", strerror(-ret));
@@ -176,7 +175,7 @@ TEST_F(life, free_of_import_during_dma_into_it)
 	__u64 id;
 	int vfd, ret;
 
-	LIFE_NEED_KNOBS(self);
+	LIFE_NEED_HOLD(self);
 	LIFE_OPEN_VGEM(&vfd);
 	ret = zd_vbuf_init(&v, vfd, self->fd, self->page, 0x5eed9003);
 	ASSERT_EQ(0, ret) TH_LOG("vgem buffer into zcdev: %s", strerror(-ret));
@@ -206,7 +205,7 @@ TEST_F(life, exporting_zcdev_file_gone_during_dma_into_its_import)
 	__u64 id;
 	int xfd = zt_open(), dfd;
 
-	LIFE_NEED_KNOBS(self);
+	LIFE_NEED_HOLD(self);
 	ASSERT_LE(0, xfd);
 	ASSERT_EQ(0, zt_alloc(xfd, ZCDEV_BUF_COHERENT, self->page, &a));
 	zmap = zt_mmap(xfd, self->page, MAP_SHARED, a.offset);
@@ -242,7 +241,7 @@ TEST_F(life, importing_file_closed_during_dma_signals_the_fence)
 	__u32 fence;
 	int vfd, ifd, ret;
 
-	LIFE_NEED_KNOBS(self);
+	LIFE_NEED_HOLD(self);
 	LIFE_OPEN_VGEM(&vfd);
 	ifd = zt_open();
 	ASSERT_LE(0, ifd);
@@ -252,7 +251,7 @@ TEST_F(life, importing_file_closed_during_dma_signals_the_fence)
 	ASSERT_EQ(0, zt_region_init(self->fd, &src, ZT_KIND_USER, self->page,
 				    "src"));
 	zt_region_fill(&src, 0x5eed9007);
-	ASSERT_EQ(0, zt_knob_set(ZT_LATENCY_US, 5000 * 1000UL));
+	ASSERT_EQ(0, zt_hold_set(5000 * 1000UL));
 	ASSERT_EQ(0, zt_dma_submit1(ifd, zt_region_ep(&src, 0),
 				    zt_ep_buf(v.im.handle, 0), self->page, 0,
 				    &id));
@@ -282,14 +281,14 @@ TEST_F(life, cancelled_dma_into_import_signals_the_fence)
 	__u64 id;
 	int vfd, ret;
 
-	LIFE_NEED_KNOBS(self);
+	LIFE_NEED_HOLD(self);
 	LIFE_OPEN_VGEM(&vfd);
 	ret = zd_vbuf_init(&v, vfd, self->fd, self->page, 0x5eed9008);
 	ASSERT_EQ(0, ret) TH_LOG("vgem buffer into zcdev: %s", strerror(-ret));
 	ASSERT_EQ(0, zt_region_init(self->fd, &src, ZT_KIND_USER, self->page,
 				    "src"));
 	zt_region_fill(&src, 0x5eed9009);
-	ASSERT_EQ(0, zt_knob_set(ZT_LATENCY_US, 5000 * 1000UL));
+	ASSERT_EQ(0, zt_hold_set(5000 * 1000UL));
 	ASSERT_EQ(0, zt_dma_submit1(self->fd, zt_region_ep(&src, 0),
 				    zt_ep_buf(v.im.handle, 0), self->page, 0,
 				    &id));

@@ -41,7 +41,7 @@ FIXTURE_SETUP(vg)
 {
 	self->fd = self->vfd = -1;
 	self->data = NULL;
-	zt_knobs_restore();
+	zt_hold_restore();
 	ZT_SETUP_OPEN(&self->fd, &self->info);
 	ZD_SETUP_NEED_DMABUF(&self->info);
 	ZD_SETUP_OPEN_VGEM(&self->vfd);
@@ -53,7 +53,7 @@ FIXTURE_SETUP(vg)
 
 FIXTURE_TEARDOWN(vg)
 {
-	zt_knobs_restore();
+	zt_hold_restore();
 	free(self->data);
 	if (self->vfd >= 0)
 		close(self->vfd);
@@ -529,8 +529,8 @@ TEST_F(vg, zcdev_dma_write_fence_seen_by_poll_and_vgem)
 	int ret, ev;
 
 	VG_NEED_DMA(self);
-	if (!zt_knobs_present || zt_channel_is_zcdma(self->fd) != 1)
-		SKIP(return, "the DMA channel is not zcdma's: no way to slow it down");
+	if (zt_hold_unavailable(self->fd))
+		SKIP(return, "%s", zt_hold_unavailable(self->fd));
 	ret = zd_vbuf_init(&v, self->vfd, self->fd, self->page, 0x5eed800e);
 	ASSERT_EQ(0, ret) TH_LOG("vgem buffer into zcdev: %s", strerror(-ret));
 	ASSERT_EQ(0, zt_region_init(self->fd, &src, ZCDEV_BUF_PAGES,
@@ -538,7 +538,7 @@ TEST_F(vg, zcdev_dma_write_fence_seen_by_poll_and_vgem)
 	zt_region_fill(&src, 0x5eed800f);
 	EXPECT_EQ(POLLIN | POLLOUT, zd_poll(v.dmabuf, POLLIN | POLLOUT, 0));
 
-	ASSERT_EQ(0, zt_knob_set(ZT_LATENCY_US, 500 * 1000));
+	ASSERT_EQ(0, zt_hold_set(500 * 1000));
 	t0 = zt_now_ns();
 	ASSERT_EQ(0, zt_dma_submit1(self->fd, zt_region_ep(&src, 0),
 				    zt_ep_buf(v.im.handle, 0), self->page, 0,

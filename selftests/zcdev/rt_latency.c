@@ -24,7 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "zcdev_test.h"
+#include "dma_test.h"
 
 #define PROBE_PERIOD_NS		1000000LL	/* 1 ms, as cyclictest -i1000 */
 #define PROBE_SECONDS		4
@@ -289,9 +289,11 @@ FIXTURE_SETUP(rt)
 	ASSERT_LE(0, self->fd);
 	ASSERT_EQ(0, ioctl(self->fd, ZCDEV_IOC_INFO, &info));
 	if (!(info.features & ZCDEV_FEAT_DMA))
-		SKIP(return, "no DMA channel");
+		ZT_SETUP_SKIP("no DMA channel");
+	if (zt_channel_is_zcdma(self->fd) != 1)
+		ZT_SETUP_SKIP("zcdev's DMA channel is not zcdma's: no CPU copies for it, no FPU section to bound");
 	if (fpu_stats(&(struct fpu_stats){}))
-		SKIP(return, "zcdma's debugfs statistics are not there (no zcdma, or no debugfs)");
+		ZT_SETUP_SKIP("zcdma's debugfs statistics are not there (no zcdma, or no debugfs)");
 	/* Full speed: the point is the longest copy section. */
 	if (!read_file("/sys/module/zcdma/parameters/bandwidth_mbps",
 		       self->bandwidth, sizeof(self->bandwidth)))

@@ -674,7 +674,7 @@ FIXTURE(life) {
 FIXTURE_SETUP(life)
 {
 	self->fd = -1;
-	zt_knobs_restore();
+	zt_hold_restore();
 	ZT_SETUP_OPEN(&self->fd, &self->info);
 	ZT_SETUP_NEED_KIND(&self->info, ZCDEV_BUF_PAGES);
 	self->page = self->info.page_size;
@@ -685,7 +685,7 @@ FIXTURE_TEARDOWN(life)
 {
 	if (self->fd >= 0)
 		close(self->fd);
-	zt_knobs_restore();
+	zt_hold_restore();
 }
 
 /* Read what the instance holds into self->ev. */
@@ -821,13 +821,13 @@ TEST_F(life, dma_cancel_and_timeout_end_with_their_status)
 
 	if (!(self->info.features & ZCDEV_FEAT_DMA))
 		SKIP(return, "no DMA channel (INFO.features lacks ZCDEV_FEAT_DMA)");
-	if (!zt_knobs_present || zt_channel_is_zcdma(self->fd) != 1)
-		SKIP(return, "needs zcdma's latency_us to hold a transfer");
+	if (zt_hold_unavailable(self->fd))
+		SKIP(return, "%s", zt_hold_unavailable(self->fd));
 	ASSERT_EQ(0, zt_region_init(self->fd, &src, ZCDEV_BUF_PAGES,
 				    self->page, "src"));
 	ASSERT_EQ(0, zt_region_init(self->fd, &dst, ZCDEV_BUF_PAGES,
 				    self->page, "dst"));
-	ASSERT_EQ(0, zt_knob_set(ZT_LATENCY_US, 5 * 1000 * 1000));
+	ASSERT_EQ(0, zt_hold_set(5 * 1000 * 1000));
 	for (i = 0; i < ARRAY_SIZE(want); i++) {
 		ASSERT_EQ(0, zt_dma_submit1(self->fd, zt_region_ep(&src, 0),
 					    zt_region_ep(&dst, 0), 100, 0,
@@ -847,7 +847,7 @@ TEST_F(life, dma_cancel_and_timeout_end_with_their_status)
 			TH_LOG("%s", e->fields);
 		EXPECT_EQ(0, tr_num(e, "bytes")) TH_LOG("%s", e->fields);
 	}
-	zt_knobs_restore();
+	zt_hold_restore();
 	zt_region_fini(&dst);
 	zt_region_fini(&src);
 }

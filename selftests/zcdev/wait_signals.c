@@ -165,11 +165,11 @@ FIXTURE(dma) {
 FIXTURE_SETUP(dma)
 {
 	self->fd = -1;
-	zt_knobs_restore();
+	zt_hold_restore();
 	ZT_SETUP_OPEN(&self->fd, &self->info);
 	ZT_SETUP_NEED_DMA(&self->info);
 	ZT_SETUP_NEED_KIND(&self->info, ZCDEV_BUF_PAGES);
-	ZT_SETUP_NEED_KNOBS(self->fd);
+	ZT_SETUP_NEED_HOLD(self->fd);
 	ASSERT_EQ(0, zt_region_init(self->fd, &self->src, ZCDEV_BUF_PAGES,
 				    self->info.page_size, "src"));
 	ASSERT_EQ(0, zt_region_init(self->fd, &self->dst, ZCDEV_BUF_PAGES,
@@ -185,7 +185,7 @@ FIXTURE_TEARDOWN(dma)
 		close(self->fd);
 	zt_region_fini(&self->dst);
 	zt_region_fini(&self->src);
-	zt_knobs_restore();
+	zt_hold_restore();
 }
 
 /*
@@ -195,7 +195,7 @@ FIXTURE_TEARDOWN(dma)
  */
 static int slow_submit(FIXTURE_DATA(dma) *self, unsigned long latency_us)
 {
-	int ret = zt_knob_set(ZT_LATENCY_US, latency_us);
+	int ret = zt_hold_set(latency_us);
 
 	if (ret)
 		return ret;
