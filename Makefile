@@ -61,7 +61,7 @@ export CC CFLAGS_USER LDFLAGS_USER
 VMFLAGS ?= --net nic
 
 .PHONY: all deps module userspace selftests guest check run demo vm bench lint \
-	sparse checkpatch w1 clean help check-debug deb deb-check abi abi-check \
+	sparse checkpatch w1 clean help check-debug deb deb-check abi abi-check run-repro \
 	ioctl-collisions
 
 all: module userspace selftests
@@ -70,6 +70,7 @@ help:
 	@echo "make            build module ($(KDIR)), tools and selftests"
 	@echo "make check      build, lint, boot the VM, run the selftests"
 	@echo "make run        experiments natively and in the VM: tables, claims, results/"
+	@echo "make run-repro  three deterministic VM boots, each figure's spread (REPRO_ARGS=--load 2)"
 	@echo "make demo       a walkthrough of buffers, DMA and sends in the VM"
 	@echo "make check-debug  the suite on a KASAN/lockdep/kmemleak debug kernel"
 	@echo "make vm         a shell in the VM with the modules loaded"
@@ -78,6 +79,8 @@ help:
 	@echo "make ... KERNEL=6.12  the same on Debian's 6.12 (or 6.12-rt) instead of 6.1"
 	@echo "make check ARCH=arm   the suite on 32-bit ARM: armmp 6.1 on QEMU's smdkc210,"
 	@echo "                zcdev's DMA on PL330 channels (cross-built into build/arm)"
+	@echo "make check-debug ARCH=arm  that suite on a debug kernel for the board: DMA-API"
+	@echo "                debug (missed dma_sync), KASAN, lockdep, kmemleak (built once)"
 	@echo "make KDIR=...   build the module for another kernel"
 	@echo "make abi        regenerate uapi/zcdev.abi (after raising ZCDEV_ABI_VERSION)"
 	@echo "make clean      remove build output"
@@ -123,6 +126,11 @@ guest: all
 	@rm -rf $(BUILD)/guest && mkdir -p $(BUILD)/guest/modules $(BUILD)/guest/bin
 	@cp $(MODSRC)/zcdma.ko $(MODSRC)/zcdev.ko $(BUILD)/guest/modules/
 	@cp "$$($(HOST)/build-dmatest.sh $(KDIR))" $(BUILD)/guest/modules/
+ifneq ($(ARCH),arm)
+# The kernel's msg_zerocopy and io_uring_zerocopy_tx, for zcbench peers
+# (the ARM board has no network to run them on).
+	@peers=$$($(HOST)/build-net-peers.sh) && cp $$peers $(BUILD)/guest/bin/
+endif
 	@printf '%s\n' '$(GUEST_ZCDMA)' '$(GUEST_ZCDEV)' >$(BUILD)/guest/modules/load-order
 	@cp $(BUILD)/bin/* $(BUILD)/guest/bin/
 	@cp -r $(BUILD)/selftests $(BUILD)/guest/selftests
@@ -153,6 +161,11 @@ check-debug: guest
 # The experiments: zcbench natively and in the VM, tables, claims, results/.
 run: guest
 	@$(HOST)/experiments.sh
+
+# How still the VM's numbers hold: three boots in deterministic mode
+# (qemu/run.sh --deterministic), each figure's spread across them.
+run-repro: guest
+	@$(HOST)/repro.sh $(REPRO_ARGS)
 
 # The walkthrough of buffers, DMA and sends (what make run was at first).
 demo: guest

@@ -13,6 +13,7 @@
 #include <linux/mm.h>
 #include <linux/overflow.h>
 #include <linux/sched/signal.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 
 #include <linux/zcdev.h>
@@ -241,6 +242,36 @@ static int zcdev_map_runs(struct zcdev_buf *buf)
 	return 0;
 }
 
+/*
+ * Where the device needs cache maintenance, a mapping holds at most this
+ * much: a transfer syncs the whole mappings it touches, so this bounds what
+ * a small transfer pays for the rest of a run (runs of a high-order block
+ * reach 2 MiB; on the ARM board a 64 KiB transfer then synced two of them,
+ * page by page through kmap for highmem, and moved 1.3 MB/s).
+ */
+#define ZCDEV_SYNC_RUN_MAX	SZ_64K
+
+/*
+ * Does the buffer's device need syncs at all? dma_need_sync() answers per
+ * address; a buffer's pages are all of one kind of memory for it, so its
+ * first page answers for all (false on cache-coherent x86 without bounce
+ * buffering, where the syncs are skipped).
+ */
+static bool zcdev_need_sync(struct zcdev_buf *buf)
+{
+	dma_addr_t addr = dma_map_page_attrs(buf->dma_dev, buf->pages[0], 0,
+					     PAGE_SIZE, DMA_BIDIRECTIONAL,
+					     DMA_ATTR_SKIP_CPU_SYNC);
+	bool need;
+
+	if (dma_mapping_error(buf->dma_dev, addr))
+		return true;
+	need = dma_need_sync(buf->dma_dev, addr);
+	dma_unmap_page_attrs(buf->dma_dev, addr, PAGE_SIZE, DMA_BIDIRECTIONAL,
+			     DMA_ATTR_SKIP_CPU_SYNC);
+	return need;
+}
+
 /* Hand the runs that [@offset, @offset + @len) touches to the CPU or device. */
 static void zcdev_sync_runs(struct zcdev_buf *buf, u64 offset, u64 len,
 			    bool for_cpu)
@@ -249,6 +280,8 @@ static void zcdev_sync_runs(struct zcdev_buf *buf, u64 offset, u64 len,
 	u64 start = 0, end;
 	unsigned int i;
 
+	if (!buf->need_sync)
+		return;
 	for_each_sgtable_dma_sg(&buf->sgt, sg, i) {
 		end = start + sg_dma_len(sg);
 		if (end > offset) {
@@ -271,6 +304,7 @@ static void zcdev_sync_runs(struct zcdev_buf *buf, u64 offset, u64 len,
 
 static noinline int zcdev_alloc_pages(struct zcdev_buf *buf)
 {
+	unsigned int max_run;
 	unsigned long i, got;
 	int ret;
 
@@ -296,9 +330,13 @@ static noinline int zcdev_alloc_pages(struct zcdev_buf *buf)
 		cond_resched();
 	}
 
+	max_run = dma_get_max_seg_size(buf->dma_dev);
+	buf->need_sync = zcdev_need_sync(buf);
+	if (buf->need_sync)
+		max_run = min_t(unsigned int, max_run, ZCDEV_SYNC_RUN_MAX);
 	ret = sg_alloc_table_from_pages_segment(&buf->sgt, buf->pages,
 						buf->nr_pages, 0, buf->len,
-						dma_get_max_seg_size(buf->dma_dev),
+						max_run,
 						GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (ret)
 		goto err_pages;

@@ -610,6 +610,26 @@ static void zcdev_dma_enqueue(struct zcdev_dma_chan *dc, struct zcdev_xfer *x)
 	spin_unlock_irq(&dc->lock);
 }
 
+/*
+ * An engine that copies only aligned addresses and lengths says so in
+ * copy_align (zcdma and the PL330 take any): a descriptor it cannot do is
+ * refused here, with the first offending run, rather than handed to the
+ * engine to corrupt or fail.
+ */
+static int zcdev_dma_check_align(struct zcdev_dma_chan *dc,
+				 const struct zcdev_xfer *x)
+{
+	struct dma_device *dev = dc->chan->device;
+	unsigned int i;
+
+	for (i = 0; i < x->nr_runs; i++)
+		if (!is_dma_copy_aligned(dev, x->runs[i].src, x->runs[i].dst,
+					 x->runs[i].len))
+			return zcdev_refuse("dma_submit", -EINVAL,
+					    "engine_copy_align", i);
+	return 0;
+}
+
 int zcdev_dma_submit(struct zcdev_file *zf, struct zcdev_dma_submit *arg,
 		     struct zcdev_dma_seg_desc *segs)
 {
@@ -642,6 +662,8 @@ int zcdev_dma_submit(struct zcdev_file *zf, struct zcdev_dma_submit *arg,
 	INIT_WORK(&x->cleanup_work, zcdev_dma_cleanup);
 
 	ret = zcdev_dma_build(x, segs, arg->nr_segs);
+	if (!ret)
+		ret = zcdev_dma_check_align(dc, x);
 	if (ret)
 		goto err_unbuild;
 	zcdev_dma_sync_bufs(x, false);

@@ -122,7 +122,8 @@ struct zcdev_file {
  * @cpu_addr: COHERENT: kernel address of the block
  * @dma_addr: COHERENT: bus address of the block for @dma_dev
  * @pages: PAGES: one refcounted order-0 page per PAGE_SIZE
- * @sgt: PAGES: @pages as a scatterlist, DMA-mapped for @dma_dev
+ * @sgt: PAGES: @pages as a scatterlist, DMA-mapped for @dma_dev run by run
+ * @need_sync: PAGES: @dma_dev needs cache maintenance (dma_need_sync())
  * @import: DMABUF: the dma-buf, its attachment and mapping (dmabuf.c)
  * @exported: COHERENT, PAGES: the dma-buf exported from this buffer, or
  *	NULL; set by the first ZCDEV_IOC_EXPORT, which gives the handle a
@@ -147,6 +148,7 @@ struct zcdev_buf {
 	dma_addr_t dma_addr;
 	struct page **pages;
 	struct sg_table sgt;
+	bool need_sync;
 	struct zcdev_dmabuf_import *import;
 	struct dma_buf *exported;
 	struct work_struct destroy_work;

@@ -26,7 +26,14 @@ options:
   --timeout SECS       kill the VM after SECS (default $ZCDEV_TIMEOUT or 600;
                        none in --interactive mode unless given); 0 = no limit
   --mem MB             guest memory (default 1024)
-  --smp N              guest CPUs (default 2)
+  --smp N              guest CPUs (default 2; 1 with --deterministic)
+  --deterministic      count instructions instead of host time (QEMU
+                       -icount shift=3,sleep=off, TCG on one thread): the
+                       guest's clocks advance by 8 ns per instruction, so
+                       timings repeat whatever the host's load; one vCPU
+                       (QEMU 7.2 starves the second: qemu/README.md); the
+                       kernel command line carries ZCDEV_CLOCK=icount and
+                       ZCBENCH_WHERE=vm-icount, so CMD and zcbench say so
   --interactive        a shell on the console after loading the modules (and
                        running CMD, if any); exit it to power off
   --debian NAME        boot Debian's kernel NAME: 6.1, 6.12 or 6.12-rt
@@ -35,6 +42,8 @@ options:
                        payload must match it (make guest KERNEL=NAME)
   --kernel IMAGE       boot IMAGE (bzImage or vmlinux) instead of Debian's;
   --modules-dir DIR      needs the matching lib/modules/<release> DIR
+  --dtb FILE           --arch arm: the device tree to boot with (default:
+                       the armmp package's exynos4210-smdkv310.dtb)
   --append ARGS        more kernel command line (e.g. kmemleak=on)
   --qemu-arg ARG       one more QEMU argument (repeatable; e.g. -s for gdb)
   --net MODE           guest network topology (default none; qemu/host/net.sh):
@@ -81,15 +90,16 @@ EOF
 
 die() { echo "run.sh: $*" >&2; exit 2; }
 
-share='' timeout='' mem=1024 smp=2 interactive=0 kernel='' moddir='' debian=''
-append='' net=none log=$ROOT/build/vm/last.log arch=${ZCDEV_ARCH:-x86_64}
-qemu_args=()
+share='' timeout='' mem=1024 smp='' interactive=0 kernel='' moddir='' debian=''
+append='' net=none log=$ROOT/build/vm/last.log arch=${ZCDEV_ARCH:-x86_64} dtb=''
+qemu_args=() deterministic=0
 while (($#)); do
 	case $1 in
 	--share) share=${2:?}; shift 2 ;;
 	--timeout) timeout=${2:?}; shift 2 ;;
 	--mem) mem=${2:?}; shift 2 ;;
 	--smp) smp=${2:?}; shift 2 ;;
+	--deterministic) deterministic=1; shift ;;
 	--interactive) interactive=1; shift ;;
 	--debian) debian=${2:?}; shift 2 ;;
 	--kernel) kernel=${2:?}; shift 2 ;;
@@ -99,6 +109,7 @@ while (($#)); do
 	--net) net=${2:?}; shift 2 ;;
 	--log) log=${2:?}; shift 2 ;;
 	--arch) arch=${2:?}; shift 2 ;;
+	--dtb) dtb=${2:?}; shift 2 ;;
 	-h | --help) usage; exit 0 ;;
 	--) shift; break ;;
 	*) die "unknown option '$1' (see --help)" ;;
@@ -108,11 +119,11 @@ done
 [[ -z $kernel && -z $moddir ]] || [[ -n $kernel && -n $moddir ]] ||
 	die "--kernel and --modules-dir go together: modules must match the kernel"
 [[ -z $kernel || -z $debian ]] || die "--debian and --kernel exclude each other"
-for n in "$mem" "$smp" "${timeout:-0}"; do
+for n in "$mem" "${smp:-0}" "${timeout:-0}"; do
 	[[ $n =~ ^[0-9]+$ ]] || die "'$n' is not a number"
 done
 case $arch in
-x86_64) ;;
+x86_64) [[ -z $dtb ]] || die "--dtb is for --arch arm" ;;
 arm)
 	[[ $net == none ]] || die "--arch arm: no --net $net (the board has no PCI for virtio NICs)"
 	[[ -z $share ]] || die "--arch arm: no --share (the board has no PCI for virtio-9p)"
@@ -123,6 +134,38 @@ esac
 if [[ -z $timeout ]]; then
 	if ((interactive)); then timeout=0; else timeout=${ZCDEV_TIMEOUT:-600}; fi
 fi
+# --deterministic: QEMU's instruction counting (icount). Every guest
+# instruction advances the guest's clocks (TSC, LAPIC timer, HPET, PIT) by
+# 2^3 ns, and an idle guest's clock jumps to its next timer (sleep=off), so
+# what the guest measures is a count of instructions, not host time: host
+# load and other VMs no longer move it. icount needs TCG with all vCPUs on
+# one host thread (QEMU refuses MTTCG and KVM with it).
+# One vCPU: QEMU 7.2's round-robin gives the first vCPU the whole budget up
+# to the next timer deadline, so a second vCPU runs only when the first
+# halts or executes PAUSE; 6.1's AP bring-up busy-waits in schedule() (no
+# PAUSE) for the AP, which then never runs (fixed in QEMU 8.0,
+# "accel/tcg/tcg-accel-ops-rr: ensure fairness with icount").
+icount_shift=3
+if ((deterministic)); then
+	[[ $arch == x86_64 ]] || die "--deterministic: x86_64 only (not tried on the arm board)"
+	if [[ -z $smp ]]; then
+		smp=1
+	elif ((smp > 1)); then
+		qemu_major=$(qemu-system-x86_64 --version | sed -n '1s/.*version \([0-9]*\)\..*/\1/p')
+		((${qemu_major:-0} >= 8)) ||
+			die "--deterministic --smp $smp: QEMU ${qemu_major:-?} starves the second vCPU under icount (boot hangs at 'Booting SMP configuration'); use --smp 1 or QEMU 8.0+ (qemu/README.md)"
+		echo "run.sh: warning: --deterministic --smp $smp is untested here; vCPUs take turns on one clock (qemu/README.md)" >&2
+	fi
+	[[ ${ZCDEV_ACCEL:-tcg} != kvm ]] || die "--deterministic needs TCG; ZCDEV_ACCEL=kvm asked for KVM"
+	export ZCDEV_ACCEL=tcg ZCDEV_TCG_THREAD=single
+	# Frames between the NICs cross the host (taps, bridge, QEMU's I/O
+	# thread) in host time and arrive at host-timed instructions.
+	[[ $net == none ]] ||
+		echo "run.sh: warning: --deterministic --net $net: the NIC path runs through the host in host time; only in-guest paths (loopback) repeat" >&2
+	qemu_args+=(-icount "shift=$icount_shift,sleep=off")
+	echo "run.sh: deterministic mode: -icount shift=$icount_shift,sleep=off (1 instruction = $((1 << icount_shift)) ns of guest time), $smp vCPU, TCG single-threaded" >&2
+fi
+smp=${smp:-2}
 
 guest_dir=${ZCDEV_GUEST_DIR:-$ROOT/build/guest}
 if [[ ! -d $guest_dir ]]; then
@@ -157,8 +200,9 @@ if [[ $arch == arm ]]; then
 		kernel=$ZCDEV_ARM_VMLINUZ moddir=$ZCDEV_ARM_KMODS
 		[[ -r $kernel && -r $ZCDEV_ARM_BUSYBOX ]] || "$host/deps-arm.sh"
 	fi
-	# A --kernel of one's own boots with the stock armmp dtb too.
-	boot_arch_opts=(--arch arm --dtb "$ZCDEV_ARM_DTB")
+	# A --kernel of one's own boots with the stock armmp dtb unless --dtb
+	# names its own (make check-debug ARCH=arm).
+	boot_arch_opts=(--arch arm --dtb "${dtb:-$ZCDEV_ARM_DTB}")
 	export ZCDEV_BUSYBOX=$ZCDEV_ARM_BUSYBOX
 	export ZCDEV_STOCK_MODULES=$host/stock-modules-arm.list
 elif [[ -z $kernel ]]; then
@@ -240,6 +284,9 @@ cmdline+=" loglevel=5 printk.time=1 panic=-1 oops=panic"
 # (a KVM guest's steal time excuses such gaps; a TCG guest has none). A
 # real lockup still panics the run, just later.
 cmdline+=" softlockup_panic=1 watchdog_thresh=60 hung_task_panic=1 trace_clock=global"
+# Unknown NAME=VALUE parameters reach /init's environment, so CMD (and
+# zcbench's records) can tell a deterministic run from an emulated one.
+((deterministic)) && cmdline+=" ZCDEV_CLOCK=icount ZCBENCH_WHERE=vm-icount"
 cmdline+="${append:+ $append}"
 
 boot_opts=(--kernel "$image" --initrd "$work/initrd" --log "$log"
@@ -252,5 +299,7 @@ brc=0
 	-- "${NET_QEMU_ARGS[@]}" "${qemu_args[@]}" || brc=$?
 rc=0
 "$host/verdict.sh" "$log" "$brc" "$timeout" || rc=$?
-((rc != 0)) || echo "run.sh: PASS ($((SECONDS - start)) s in the VM)" >&2
+mode=''
+((deterministic)) && mode=", deterministic: icount shift=$icount_shift, $smp vCPU"
+((rc != 0)) || echo "run.sh: PASS ($((SECONDS - start)) s in the VM$mode)" >&2
 exit "$rc"

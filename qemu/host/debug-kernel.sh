@@ -1,21 +1,25 @@
 #!/bin/bash
 # Build (once) the zcdev debug kernel: Debian's linux-source-6.1 configured
 # as x86_64_defconfig + kvm_guest.config + qemu/debug-kernel.config (KASAN,
-# KFENCE, lockdep, kmemleak, dma-debug, UBSAN, fault injection, ...).
+# KFENCE, lockdep, kmemleak, dma-debug, UBSAN, fault injection, ...), or with
+# --arch arm as exynos_defconfig + qemu/debug-kernel-arm.config for QEMU's
+# smdkc210 (cross-built with arm-linux-gnueabihf-, plus its device tree).
 #
-#   qemu/host/debug-kernel.sh            build if needed, then print the paths
-#   qemu/host/debug-kernel.sh --cached   exit 0 if a finished build is cached
+#   qemu/host/debug-kernel.sh [--arch arm]            build if needed, print the paths
+#   qemu/host/debug-kernel.sh [--arch arm] --cached   exit 0 if a finished build is cached
 #
-# Last three lines on stdout (nothing else goes to stdout):
-#   KERNEL=<bzImage>
+# Last lines on stdout (nothing else goes to stdout):
+#   KERNEL=<bzImage, or zImage for arm>
 #   KDIR=<build tree (O= dir) to build out-of-tree modules against>
 #   MODULES=<INSTALL_MOD_PATH holding lib/modules/<release>/>
+#   DTB=<exynos4210-smdkv310.dtb>                      (arm only)
 # Progress goes to stderr; the full log is build.log in the cache dir.
 #
 # Cache: $ZCDEV_CACHE/debug-kernel-<12 hex of sha256(recipe, source version,
-# fragment)>/. A finished build is marked by .done; an interrupted one resumes
-# where make stopped. Editing the fragment (or RECIPE below) means a new build.
-# The source tree is never written to (out-of-tree build with O=).
+# fragment)>/, for arm arm-debug-kernel-<... and the arch>/. A finished build
+# is marked by .done; an interrupted one resumes where make stopped. Editing
+# the fragment (or RECIPE below) means a new build. The source tree is never
+# written to (out-of-tree build with O=).
 
 set -euo pipefail
 # The whole script is one { } block: bash parses it completely before running
@@ -29,9 +33,36 @@ here=$(cd "$(dirname "$0")" && pwd)
 # Bump when anything below that shapes the result changes (base configs,
 # make targets, install layout).
 RECIPE=1
-BASE_CONFIGS=(arch/x86/configs/x86_64_defconfig kernel/configs/kvm_guest.config)
 
-frag=$(cd "$here/.." && pwd)/debug-kernel.config
+arch=x86_64 cached=0
+while (($#)); do
+	case $1 in
+	--arch) arch=${2:?--arch needs x86_64 or arm}; shift 2 ;;
+	--cached) cached=1; shift ;;
+	*) echo "debug-kernel: unknown option $1" >&2; exit 2 ;;
+	esac
+done
+case $arch in
+x86_64)
+	BASE_CONFIGS=(arch/x86/configs/x86_64_defconfig kernel/configs/kvm_guest.config)
+	frag=$(cd "$here/.." && pwd)/debug-kernel.config
+	image=arch/x86/boot/bzImage
+	prefix=debug-kernel
+	cross=''
+	extra_targets=()
+	;;
+arm)
+	BASE_CONFIGS=(arch/arm/configs/exynos_defconfig)
+	frag=$(cd "$here/.." && pwd)/debug-kernel-arm.config
+	image=arch/arm/boot/zImage
+	prefix=arm-debug-kernel
+	cross=arm-linux-gnueabihf-
+	# The board's device tree, from the same tree (run.sh --dtb).
+	dtb_name=exynos4210-smdkv310.dtb
+	extra_targets=("$dtb_name")
+	;;
+*) echo "debug-kernel: unknown --arch $arch (x86_64 or arm)" >&2; exit 2 ;;
+esac
 ksrc=$ZCDEV_KSRC
 t0=$SECONDS
 
@@ -43,14 +74,15 @@ elapsed() { local s=$((SECONDS - t0)); printf '%dm%02ds' $((s / 60)) $((s % 60))
 unset ARCH SUBARCH CROSS_COMPILE KBUILD_OUTPUT KCONFIG_CONFIG KCONFIG_ALLCONFIG \
 	LOCALVERSION KBUILD_EXTMOD INSTALL_MOD_PATH INSTALL_MOD_STRIP \
 	KBUILD_DEFCONFIG
-export ARCH=x86_64
+export ARCH=$arch
+[[ -z $cross ]] || export CROSS_COMPILE=$cross
 
 [[ -r $frag ]] || die "no config fragment at $frag"
 [[ -e $ksrc/.done && -f $ksrc/Makefile ]] ||
 	die "no kernel source at $ksrc (run qemu/host/deps.sh)"
-for tool in gcc make flex bison bc perl depmod; do
+for tool in ${cross:+"${cross}gcc"} gcc make flex bison bc perl depmod; do
 	command -v "$tool" >/dev/null 2>&1 || PATH=$PATH:/sbin:/usr/sbin
-	command -v "$tool" >/dev/null 2>&1 || die "$tool missing (run qemu/host/deps.sh)"
+	command -v "$tool" >/dev/null 2>&1 || die "$tool missing (run qemu/host/deps.sh${cross:+ and deps-arm.sh})"
 done
 [[ -e /usr/include/gelf.h ]] || die "libelf-dev missing (run qemu/host/deps.sh)"
 [[ -e /usr/include/openssl/ssl.h ]] || die "libssl-dev missing (run qemu/host/deps.sh)"
@@ -60,15 +92,16 @@ kver=$(sed -n 's/^\(VERSION\|PATCHLEVEL\|SUBLEVEL\) = \([0-9]*\)$/\2/p' "$ksrc/M
 [[ $kver == 6.1.* ]] || die "expected a 6.1 source tree in $ksrc, found '$kver'"
 key=$({
 	printf 'recipe %s\nsource %s\n' "$RECIPE" "$kver"
+	[[ $arch == x86_64 ]] || printf 'arch %s\n' "$arch"
 	cat "$frag"
 } | sha256sum | cut -c1-12)
 
-dir=$ZCDEV_CACHE/debug-kernel-$key
+dir=$ZCDEV_CACHE/$prefix-$key
 obj=$dir/build
 mods=$dir/modules
 blog=$dir/build.log
-if [[ ${1:-} == --cached ]]; then
-	[[ -e $dir/.done && -f $obj/arch/x86/boot/bzImage && -d $mods/lib/modules ]]
+if ((cached)); then
+	[[ -e $dir/.done && -f $obj/$image && -d $mods/lib/modules ]]
 	exit
 fi
 mkdir -p "$obj"
@@ -81,12 +114,13 @@ if ! flock -n 9; then
 fi
 
 result() {
-	echo "KERNEL=$obj/arch/x86/boot/bzImage"
+	echo "KERNEL=$obj/$image"
 	echo "KDIR=$obj"
 	echo "MODULES=$mods"
+	[[ $arch != arm ]] || echo "DTB=$obj/arch/arm/boot/dts/$dtb_name"
 }
 
-if [[ -e $dir/.done && -f $obj/arch/x86/boot/bzImage && -d $mods/lib/modules ]]; then
+if [[ -e $dir/.done && -f $obj/$image && -d $mods/lib/modules ]]; then
 	log "up to date: $(cat "$dir/.done") ($dir)"
 	result
 	exit 0
@@ -153,7 +187,7 @@ fi
 
 # ---- stage 2: build (incremental; resumes after an interruption) ----
 jobs=$(nproc)
-log "[build] make -j$jobs all (log: $blog) — about 15-25 min on 2 cores"
+log "[build] make -j$jobs all${extra_targets[*]:+ ${extra_targets[*]}} (log: $blog) — about 15-25 min on 2 cores"
 echo "=== build $(date -u +%FT%TZ) -j$jobs" >>"$blog"
 (
 	# Heartbeat for CI logs; exits with its parent.
@@ -167,7 +201,7 @@ echo "=== build $(date -u +%FT%TZ) -j$jobs" >>"$blog"
 beat=$!
 trap 'kill "$beat" 2>/dev/null || true' EXIT
 b0=$SECONDS
-if ! kmake -j"$jobs" all >>"$blog" 2>&1; then
+if ! kmake -j"$jobs" all "${extra_targets[@]}" >>"$blog" 2>&1; then
 	kill "$beat" 2>/dev/null || true
 	fail_tail build
 fi
@@ -187,7 +221,7 @@ fi
 rm -rf "$mods"
 mv "$mods.tmp" "$mods"
 
-[[ -f $obj/arch/x86/boot/bzImage && -f $obj/Module.symvers &&
+[[ -f $obj/$image && -f $obj/Module.symvers &&
 	-d $mods/lib/modules/$release ]] || die "build finished but outputs are missing"
 echo "$release built $(date -u +%FT%TZ) in ${build_s}s (make -j$jobs)" >"$dir/.done"
 log "done in $(elapsed): $release"

@@ -80,9 +80,13 @@ if ((vm)); then
 	awk -v l="$load" -v c="$(nproc)" 'BEGIN { exit !(l > c) }' &&
 		say "warning: load $load on $(nproc) CPUs: VM timings will be contended"
 	vrc=0
+	# ZCBENCH_VM_MODE=deterministic: instruction-counted guest time, one
+	# vCPU (qemu/README.md "Deterministic mode"); zcbench records it.
+	mode=()
+	[[ ${ZCBENCH_VM_MODE:-emulated} == deterministic ]] && mode=(--deterministic)
 	# virtio_blk for the disk, crc32c for ext4 (it will not mount without).
 	ZCDEV_EXTRA_KMODS="virtio_blk crc32c_generic ${ZCDEV_EXTRA_KMODS:-}" \
-		"$root/qemu/run.sh" --net nic --mem 2048 --timeout "${ZCBENCH_VM_TIMEOUT:-780}" \
+		"$root/qemu/run.sh" "${mode[@]}" --net nic --mem 2048 --timeout "${ZCBENCH_VM_TIMEOUT:-780}" \
 		--share "$results" --log "$root/build/vm/experiments.log" \
 		--qemu-arg -drive --qemu-arg "file=$disk,format=raw,if=virtio,cache=none" \
 		-- "ZCBENCH_HOST_LOAD=$load zcbench-vm.sh /mnt/share --reps $reps ${extra[*]}" || vrc=$?
@@ -92,6 +96,18 @@ if ((vm)); then
 		((vrc == 1)) && rc=1 || rc=$vrc
 	fi
 	say "VM run done after $((SECONDS - start)) s"
+fi
+
+# ---- outside peers: zcbench's send peers beside the kernel's own
+# msg_zerocopy and io_uring_zerocopy_tx, same boot (zcbench peers; about
+# 5 min more in the VM, so only with ZCBENCH_PEERS=1) ----
+if ((vm)) && [[ ${ZCBENCH_PEERS:-0} == 1 ]]; then
+	say "VM peers run (zcbench peers), table in $results/peers.txt"
+	# shellcheck disable=SC2016 # $? and $rc are the guest shell's
+	"$root/qemu/run.sh" --net nic --timeout 1200 --share "$results" \
+		--log "$root/build/vm/peers.log" \
+		-- 'zcbench peers >/mnt/share/peers.txt; rc=$?; cat /mnt/share/peers.txt; exit $rc' ||
+		{ say "peers run failed (log: build/vm/peers.log)"; rc=$((rc ? rc : 1)); }
 fi
 
 # ---- one report of both, the chart ----

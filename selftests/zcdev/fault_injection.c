@@ -18,6 +18,11 @@
 
 #define DEBUGFS		"/sys/kernel/debug"
 #define ITERATIONS	150
+/*
+ * Two workloads of ITERATIONS rounds each: ~13 s on the debug kernel alone,
+ * 4x that with another VM on the host's two cores.
+ */
+#define FI_TIMEOUT_S	180
 
 static int write_str(const char *path, const char *text)
 {
@@ -247,7 +252,7 @@ static void assert_healthy(struct __test_metadata *_metadata, bool dma)
  * fail_function itself is not used: on 6.1 it decides inside the kprobe's
  * int3 handler, where the random number trips lockdep and turns it off.
  */
-TEST_F(fi, zcdev_fail_point_fails_cleanly)
+TEST_F_TIMEOUT(fi, zcdev_fail_point_fails_cleanly, FI_TIMEOUT_S)
 {
 	struct workload w;
 
@@ -306,7 +311,7 @@ static int kmalloc_caches_failslab(const char *value)
 	return n;
 }
 
-TEST_F(fi, failslab_in_this_task)
+TEST_F_TIMEOUT(fi, failslab_in_this_task, FI_TIMEOUT_S)
 {
 	if (access(DEBUGFS "/failslab/probability", W_OK))
 		SKIP(return, "no failslab (CONFIG_FAILSLAB)");
@@ -320,7 +325,7 @@ TEST_F(fi, failslab_in_this_task)
 	assert_healthy(_metadata, self->dma);
 }
 
-TEST_F(fi, fail_page_alloc_in_this_task)
+TEST_F_TIMEOUT(fi, fail_page_alloc_in_this_task, FI_TIMEOUT_S)
 {
 	if (access(DEBUGFS "/fail_page_alloc/probability", W_OK))
 		SKIP(return, "no fail_page_alloc (CONFIG_FAIL_PAGE_ALLOC)");

@@ -290,6 +290,7 @@ static void judge7(const struct result *res, int n, const char *w, struct judged
 {
 	const struct result *mc = get(res, n, w, "dma", "memcpy", "local", 0, 0);
 	const struct result *dm = get(res, n, w, "dma", "dma", "local", 0, 0);
+	bool software;
 	double sub, all;
 
 	if (!mc || !dm) {
@@ -297,17 +298,26 @@ static void judge7(const struct result *res, int n, const char *w, struct judged
 			 "no zcdev DMA result (module or channel missing)");
 		return;
 	}
+	/* Results from before the engine was recorded were all zcdma's. */
+	software = !dm->engine[0] || !strcmp(dm->engine, "zcdma");
 	sub = cpu(dm) / cpu(mc);
 	all = dm->sys_cpu_gib / mc->sys_cpu_gib;
 	snprintf(j->nums, sizeof(j->nums),
 		 "submitting thread CPU/GiB: DMA %.3f vs memcpy %.3f (x%.2f); all CPUs: x%.2f; MB/s %.0f vs %.0f",
 		 cpu(dm), cpu(mc), sub, all, dm->mbps, mc->mbps);
+	if (dm->engine[0])
+		add(j->nums, sizeof(j->nums), "; engine %s", dm->engine);
 	if (sub > 0.25) {
 		j->v = V_NOT;
 	} else if (!(all <= 0.5)) {
 		j->v = V_CAVEAT;
-		snprintf(j->why, sizeof(j->why),
-			 "the submitter is free, but the engine here is software (zcdma): another CPU does the copy");
+		if (software)
+			snprintf(j->why, sizeof(j->why),
+				 "the submitter is free, but the engine here is software (zcdma): another CPU does the copy");
+		else
+			snprintf(j->why, sizeof(j->why),
+				 "the submitter is free, but the CPUs were busy while %s copied",
+				 dm->engine);
 	} else {
 		j->v = V_HOLDS;
 	}
@@ -480,25 +490,21 @@ static enum verdict combine(const struct judged *j, int n)
 
 int claims_table(FILE *f, const struct result *res, int n)
 {
-	static const char *const wheres[] = { "vm", "native" };
-	struct judged j[2];
+	const char *wheres[ZB_MAX_WHERES];
+	struct judged j[ZB_MAX_WHERES];
 	enum verdict final[sizeof(claims) / sizeof(claims[0])];
 	size_t c;
-	int w, bad = 0, nw = 0;
-	bool present[2] = { false, false };
+	int w, bad = 0, nw, nwhere = zb_wheres(res, n, wheres);
 
-	for (w = 0; w < 2; w++)
-		for (int i = 0; i < n && !present[w]; i++)
-			present[w] = !strcmp(res[i].where, wheres[w]);
 	fprintf(f, "\n==== Claims: verdicts computed from the numbers above (rules in zcbench claims.c) ====\n");
 	for (c = 0; c < sizeof(claims) / sizeof(claims[0]); c++) {
+		bool differ = false;
+
 		memset(j, 0, sizeof(j));
 		nw = 0;
 		fprintf(f, "\n[%zu] %s\n    experiment: %s\n    rule: %s\n", c + 1,
 			claims[c].text, claims[c].experiment, claims[c].rule);
-		for (w = 0; w < 2; w++) {
-			if (!present[w])
-				continue;
+		for (w = 0; w < nwhere; w++) {
 			claims[c].judge(res, n, wheres[w], &j[nw]);
 			fprintf(f, "    %-6s %s", wheres[w], vname[j[nw].v]);
 			if (j[nw].nums[0])
@@ -509,10 +515,14 @@ int claims_table(FILE *f, const struct result *res, int n)
 			nw++;
 		}
 		final[c] = combine(j, nw);
-		if (final[c] == V_CAVEAT && nw == 2 && j[0].v != j[1].v &&
-		    j[0].v != V_NONE && j[1].v != V_NONE)
+		for (w = 1; w < nw; w++)
+			differ |= j[w].v != j[0].v && j[w].v != V_NONE && j[0].v != V_NONE;
+		if (final[c] == V_CAVEAT && differ && nw == 2 &&
+		    !strcmp(wheres[0], "vm") && !strcmp(wheres[1], "native"))
 			fprintf(f, "    => %s (vm and native disagree: under TCG timing ratios are exaggerated)\n",
 				vname[final[c]]);
+		else if (final[c] == V_CAVEAT && differ)
+			fprintf(f, "    => %s (the environments disagree)\n", vname[final[c]]);
 		else
 			fprintf(f, "    => %s\n", vname[final[c]]);
 		bad += final[c] == V_NOT;

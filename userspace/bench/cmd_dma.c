@@ -48,6 +48,14 @@ static const char help[] =
 "ZCDEV_IOC_DMA_STATS), and the zcdev_dma_end trace events of the run by\n"
 "status, against what the waits said (\"agrees\", \"DISAGREES\", or why they\n"
 "could not be counted: they need root and tracefs).\n"
+"With --table: the engine zcdev's channels belong to, on coherent -> coherent,\n"
+"pages -> pages and user -> user at 4K and 1M (each verified, then timed\n"
+"unverified), each beside memcpy of the same bytes: MB/s, submitter CPU and\n"
+"all-CPU seconds per GiB, engine time per transfer, iops; then the CPU's read\n"
+"and write bandwidth through a COHERENT mapping, a PAGES mapping and malloc()\n"
+"memory. zcdev uses one engine at a time (its dma_channel= parameter): --json\n"
+"keeps the rows, --merge prints the rows of several runs as one table\n"
+"(zcbench-engines.sh reloads zcdev for each engine and does that).\n"
 "Exit status: 0; 1 if any test failed; 2 on usage errors; 3 if no DMA channel.\n"
 "\n"
 "  -n, --iterations N   transfers per file and phase (default 100)\n"
@@ -63,6 +71,12 @@ static const char help[] =
 "      --dst KIND       pages, coherent or user (default pages)\n"
 "      --no-verify      skip the checks (pure throughput)\n"
 "      --seed N         offsets' random seed (default 1)\n"
+"      --table          the table above (--size, --segs, --src, --dst, --files\n"
+"                       and --reps do not apply; --iterations default: 256 at\n"
+"                       4K, 16 at 1M; --depth default 2: the ARM board has\n"
+"                       16 MiB of CMA for COHERENT buffers)\n"
+"      --merge          print the table of the --table --json FILEs given as\n"
+"                       arguments, one table with every engine's rows\n"
 "  -j, --json FILE      append a JSON line per phase and round (workload\n"
 "                       dmatest, fields files and channels; see\n"
 "                       zcbench help json; - = stdout)\n"
@@ -74,6 +88,7 @@ struct cfg {
 	uint64_t files;
 	uint64_t reps;
 	const char *json;
+	bool table, merge;
 };
 
 /**
@@ -175,15 +190,19 @@ static int chans_read(int zfd, struct chans *ch)
 	return zc_dma_stats_all(zfd, &ch->st, &ch->c, &ch->n);
 }
 
-static void print_channels(const struct chans *ch)
+static void print_channels(int zfd, const struct chans *ch)
 {
+	struct dma_engine eng;
 	uint32_t i;
 
 	printf("dma: channels: zcdev uses %u (", ch->n);
 	for (i = 0; i < ch->n; i++)
 		printf("%s%.*s", i ? ", " : "", (int)sizeof(ch->c[i].name),
 		       ch->c[i].name);
-	printf(")\n");
+	printf(")");
+	if (!dma_engine_get(zfd, &eng))
+		printf(" of %s (engine %s)", eng.device, eng.driver);
+	printf("\n");
 }
 
 /* Where a phase's transfers went: per channel, files bound and transfers. */
@@ -270,10 +289,13 @@ static int parse_opts(int argc, char **argv, struct cfg *c)
 		{ "no-verify", no_argument, NULL, 'V' },
 		{ "seed", required_argument, NULL, 'r' },
 		{ "json", required_argument, NULL, 'j' },
+		{ "table", no_argument, NULL, 'T' },
+		{ "merge", no_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
 	struct dt_cfg *dt = &c->dt;
+	bool iters_given = false, depth_given = false;
 	int o;
 
 	*c = (struct cfg){ .files = 1, .reps = 1 };
@@ -284,10 +306,10 @@ static int parse_opts(int argc, char **argv, struct cfg *c)
 		int err = 0;
 
 		switch (o) {
-		case 'n': err = zc_parse_u64(optarg, &dt->iters); break;
+		case 'n': err = zc_parse_u64(optarg, &dt->iters); iters_given = true; break;
 		case 's': err = zc_parse_size(optarg, &dt->size); break;
 		case 'g': err = zc_parse_u64(optarg, &dt->segs); break;
-		case 'd': err = zc_parse_u64(optarg, &dt->depth); break;
+		case 'd': err = zc_parse_u64(optarg, &dt->depth); depth_given = true; break;
 		case 'f': err = zc_parse_u64(optarg, &c->files); break;
 		case 'R': err = zc_parse_u64(optarg, &c->reps); break;
 		case 'r': err = zc_parse_u64(optarg, &dt->seed); break;
@@ -295,6 +317,8 @@ static int parse_opts(int argc, char **argv, struct cfg *c)
 		case 'D': err = region_kind(optarg, &dt->dkind); break;
 		case 'V': dt->verify = false; break;
 		case 'j': c->json = optarg; break;
+		case 'T': c->table = true; break;
+		case 'M': c->merge = true; break;
 		case 'h': fputs(help, stdout); exit(0);
 		default: fputs(help, stderr); return 2;
 		}
@@ -303,6 +327,12 @@ static int parse_opts(int argc, char **argv, struct cfg *c)
 			return 2;
 		}
 	}
+	if (c->merge && (optind >= argc || c->table)) {
+		zb_log("--merge takes the JSON files of --table runs (see zcbench dma --help)");
+		return 2;
+	}
+	if (c->merge)
+		return 0;
 	if (optind < argc || !dt->iters || !dt->size || !dt->segs ||
 	    dt->segs > ZCDEV_DMA_MAX_SEGS || dt->segs > dt->size ||
 	    !dt->depth || dt->depth > DT_MAX_DEPTH || !c->files ||
@@ -311,6 +341,10 @@ static int parse_opts(int argc, char **argv, struct cfg *c)
 		return 2;
 	}
 	dt->seed |= 1;
+	if (c->table) {
+		dt->iters = iters_given ? dt->iters : 0;	/* 0: per size */
+		dt->depth = depth_given ? dt->depth : 2;
+	}
 	return 0;
 }
 
@@ -397,7 +431,7 @@ static int run_phases(const struct cfg *c, struct dt_file *files, FILE *jf)
 		zb_log("ZCDEV_IOC_DMA_STATS: %s", zc_errname(err));
 		return 1;
 	}
-	print_channels(&chans);
+	print_channels(files[0].zfd, &chans);
 	zev_start(ZEV_DMA_END, &traced);
 	while (rounds < (int)c->reps && !failed) {
 		round_run(c, files, &one[rounds], &many[rounds]);
@@ -437,6 +471,21 @@ int cmd_dma(int argc, char **argv)
 	err = parse_opts(argc, argv, &c);
 	if (err)
 		return err;
+	if (c.merge)
+		return dma_table_merge(argv + optind, argc - optind);
+	if (c.table) {
+		if (c.json) {
+			jf = strcmp(c.json, "-") ? fopen(c.json, "ae") : stdout;
+			if (!jf) {
+				zb_log("cannot open %s: %s", c.json, strerror(errno));
+				return 1;
+			}
+		}
+		ret = dma_table_run(&c.dt, jf);
+		if (jf && jf != stdout)
+			fclose(jf);
+		return ret;
+	}
 	files = calloc(c.files, sizeof(*files));
 	if (!files)
 		zb_die("out of memory");

@@ -33,11 +33,11 @@ int cmd_report(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
-	static const char *const wheres[] = { "vm", "native" };
+	const char *wheres[ZB_MAX_WHERES];
 	struct result *res = NULL, *sub;
 	const char *plot = NULL;
 	bool claims = true;
-	int c, i, w, n = 0, m, fails = 0;
+	int c, i, w, n = 0, m, nwhere, fails = 0;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
@@ -63,7 +63,8 @@ int cmd_report(int argc, char **argv)
 	sub = calloc(n, sizeof(*sub));
 	if (!sub)
 		zb_die("out of memory");
-	for (w = 0; w < 2; w++) {
+	nwhere = zb_wheres(res, n, wheres);
+	for (w = 0; w < nwhere; w++) {
 		char title[160];
 
 		for (i = m = 0; i < n; i++)

@@ -166,6 +166,7 @@ static int reap(struct dt_file *f, uint64_t done)
 	}
 	f->seen.dma[w.status <= ZCDEV_DMA_CANCELLED ? w.status : 0]++;
 	f->seen.dma_bytes += w.bytes;
+	f->engine_ns += w.engine_ns;
 	k = w.user_data;
 	if (k >= c->depth) {
 		zb_log("file %d: wait returned user_data %llu, not a slot",
@@ -194,6 +195,7 @@ void *dt_file_run(void *arg)
 	int err = 0;
 
 	f->failures = 0;
+	f->engine_ns = 0;
 	if (f->go)
 		pthread_barrier_wait(f->go);
 	f->t0 = zb_now_ns();

@@ -43,7 +43,7 @@ static double tv_s(const struct timeval *a, const struct timeval *b)
 }
 
 /* Busy time of all CPUs, in seconds, from the first line of /proc/stat. */
-static double proc_stat_busy(void)
+double zb_cpu_busy_s(void)
 {
 	unsigned long long v[8] = { 0 };
 	long hz = sysconf(_SC_CLK_TCK);
@@ -135,7 +135,7 @@ static int one_run(const struct harness_opts *o, struct run *r,
 			return err;
 		}
 	}
-	busy0 = proc_stat_busy();
+	busy0 = zb_cpu_busy_s();
 	getrusage(RUSAGE_SELF, &ru0);
 	getrusage(RUSAGE_THREAD, &th0);
 	if (tracing)
@@ -161,7 +161,7 @@ static int one_run(const struct harness_opts *o, struct run *r,
 	}
 	getrusage(RUSAGE_THREAD, &th1);
 	getrusage(RUSAGE_SELF, &ru1);
-	busy1 = proc_stat_busy();
+	busy1 = zb_cpu_busy_s();
 	if (tracing)
 		trace_stop((int)syscall(SYS_gettid), rcv_tids, nrcv, tc);
 	if (!err && m->verify)
@@ -374,6 +374,7 @@ static void summarize(struct result *res, const struct run *r,
 
 	snprintf(res->status, sizeof(res->status), "ok");
 	snprintf(res->note, sizeof(res->note), "%s", r->note);
+	snprintf(res->engine, sizeof(res->engine), "%s", r->engine);
 	res->verified = 1;
 	res->reps = n;
 	delivered = (double)r->size * (m->receivers > 1 ? m->receivers : 1) *

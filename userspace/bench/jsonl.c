@@ -170,3 +170,23 @@ int jsonl_load(const char *file, struct result **res, int *n)
 	fclose(f);
 	return err;
 }
+
+int zb_wheres(const struct result *res, int n, const char **out)
+{
+	static const char *const first[] = { "vm", "native" };
+	int i, k, m = 0;
+
+	for (k = 0; k < 2; k++)
+		for (i = 0; i < n; i++)
+			if (!strcmp(res[i].where, first[k])) {
+				out[m++] = first[k];
+				break;
+			}
+	for (i = 0; i < n && m < ZB_MAX_WHERES; i++) {
+		for (k = 0; k < m && strcmp(out[k], res[i].where); k++)
+			;
+		if (k == m)
+			out[m++] = res[i].where;
+	}
+	return m;
+}

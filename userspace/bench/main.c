@@ -22,6 +22,9 @@ static const char help[] =
 "  dma       dmatest-style zcdev DMA run, next to a CPU memcpy of the same bytes;\n"
 "            --files N: N files in parallel, spread over the DMA channels\n"
 "  report    tables, VM vs native ratios and claims from JSON lines files\n"
+"  peers     the zero-copy send peers next to the kernel's msg_zerocopy and\n"
+"            io_uring_zerocopy_tx, same boot, path and bytes per send\n"
+"  sendloop  msg_zerocopy.c's sender loop with ZCDEV_IOC_SEND (peers runs it)\n"
 "  list      workloads and methods, with what each needs\n"
 "  help json the JSON lines schema (help COMMAND: that command's --help)\n"
 "\n"
@@ -97,6 +100,8 @@ static const struct {
 	{ "dma", cmd_dma },
 	{ "report", cmd_report },
 	{ "list", cmd_list },
+	{ "peers", cmd_peers },
+	{ "sendloop", cmd_sendloop },
 };
 
 #define NR_CMDS	(sizeof(cmds) / sizeof(cmds[0]))

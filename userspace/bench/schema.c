@@ -12,7 +12,7 @@
 #define D(n, d) { #n, F_DBL, offsetof(struct result, n), 0, d }
 
 const struct field zb_fields[] = {
-	S(where, "vm (the QEMU guest) or native (the host it ran on)"),
+	S(where, "vm (the QEMU guest), native (the host it ran on), or what ZCBENCH_WHERE said (zcbench-engines.sh: arm-ENGINE)"),
 	S(workload, "file2sock, fanout, file2file, storage, dma, capture; dmatest for zcbench dma --json"),
 	S(method, "technique, see zcbench list"),
 	S(path, "loop (127.0.0.1), nic (the VM's NIC pair) or local (no socket)"),
@@ -26,6 +26,7 @@ const struct field zb_fields[] = {
 	S(net, "what carried the path: loopback, nic (vnet_hdr taps, offloads) or hub (no offloads)"),
 	S(copies_note, "why copy counts are missing, or their caveat"),
 	S(note, "the method's own word on its configuration (capture: frame size, frame rate, the frame checksum every frame matched); empty for most"),
+	S(engine, "DMA methods: the driver of the device zcdev's channels belong to (zcdma, dma-pl330, ...); empty for the others"),
 	S(events_note, "zcdev trace events (zcdev_send_complete, zcdev_dma_end) of the counting run (zcbench dma: of the whole run) against the completions and waits of the same run: agrees, DISAGREES (with both counts), or unavailable and why; empty for methods without them"),
 	D(cpus, "online CPUs"),
 	D(mem_mb, "memory, MiB"),
@@ -67,6 +68,7 @@ const struct field zb_fields[] = {
 	D(iops, "dma workload: requests per second, median run"),
 	D(files, "zcbench dma: files (opens of /dev/zcdev, one thread each) moving data at once"),
 	D(channels, "zcbench dma: DMA channels zcdev uses (ZCDEV_IOC_DMA_STATS nr_channels)"),
+	D(lat_us, "zcbench dma --table: mean engine time per DMA transfer, microseconds (DMA_WAIT engine_ns: from the head of the channel's queue to the completion)"),
 	D(fps, "capture workload: frames per second (median throughput / frame bytes); vivid's pace, the same for every method"),
 	D(ev_zc_sends, "zcdev_send_complete events with copied=0, counting run"),
 	D(ev_copied_sends, "zcdev_send_complete events with copied=1, counting run"),

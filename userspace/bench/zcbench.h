@@ -144,6 +144,8 @@ struct counters {
  * @reason: why unavailable or failed
  * @note: what the method says of its configuration, for the table and
  *	the JSON (capture: the frame and its checksum); may stay empty
+ * @engine: the DMA engine that moved the bytes (zcdev's channels' driver),
+ *	empty for methods without DMA
  * @counting: this is the counting run (tracing on)
  */
 struct run {
@@ -164,12 +166,13 @@ struct run {
 	char *mem;
 	char reason[200];
 	char note[200];
+	char engine[32];
 	bool counting;
 };
 
 /* ---- result of one configuration; NaN = not measured (JSON null) ---- */
 struct result {
-	char where[8];		/* vm | native */
+	char where[16];		/* vm | native | a name in ZCBENCH_WHERE */
 	char workload[16];
 	char method[32];
 	char path[8];
@@ -184,6 +187,7 @@ struct result {
 	char net[12];		/* loopback | nic | hub (NIC path without offloads) */
 	char events_note[200];	/* zcdev trace events vs completions/waits */
 	char note[200];		/* the method's own remark (struct run.note) */
+	char engine[32];	/* DMA engine: driver of zcdev's channels */
 	/* Only doubles from here to the end: result_init() sets them to NaN. */
 	double cpus;
 	double mem_mb;
@@ -214,6 +218,7 @@ struct result {
 	double tests, failures, iops;
 	double files;			/* zcdev files moving data in parallel */
 	double channels;		/* DMA channels zcdev uses */
+	double lat_us;			/* mean engine time per DMA transfer */
 	double fps;			/* capture: frames per second, median */
 	/* zcdev trace events of the counting run (events_note: agreement) */
 	double ev_zc_sends, ev_copied_sends, ev_zc_share;
@@ -406,7 +411,7 @@ long btf_enum_value(const char *name);
 
 /* ---- env.c ---- */
 struct zb_env {
-	char where[8];
+	char where[16];
 	char kernel[64];
 	char accel[8];
 	int cpus;
@@ -511,6 +516,8 @@ struct dt_slot {
  * @failures: its tests that failed
  * @err: it stopped early because an ioctl failed: -errno
  * @seen: what the waits said, summed over every phase, for the trace events
+ * @engine_ns: engine time of the last phase's transfers, summed (the waits'
+ *	engine_ns: from the head of the channel's queue to the completion)
  */
 struct dt_file {
 	const struct dt_cfg *c;
@@ -524,6 +531,7 @@ struct dt_file {
 	uint64_t failures;
 	int err;
 	struct zev_counts seen;
+	uint64_t engine_ns;
 };
 
 /* Bytes of each buffer: room for a copy at any offset, and its guards. */
@@ -539,7 +547,37 @@ void *dt_file_run(void *arg);
 /* The CPU copies as many bytes between @f's slots; ns, and *@cpu seconds. */
 uint64_t dt_memcpy(struct dt_file *f, double *cpu);
 
+/* ---- engine.c: which DMA engine zcdev's channels belong to ---- */
+/**
+ * struct dma_engine - the device behind zcdev's DMA channels
+ * @driver: its driver (zcdma, dma-pl330, ...), from sysfs; "unknown" if
+ *	sysfs does not say
+ * @device: the device (12850000.dma-controller, zcdma, ...)
+ * @chans: zcdev's channels, comma-separated
+ * @nchans: how many
+ */
+struct dma_engine {
+	char driver[32];
+	char device[64];
+	char chans[160];
+	uint32_t nchans;
+};
+/* Fills @e from ZCDEV_IOC_DMA_STATS and /sys/class/dma; 0 or -errno. */
+int dma_engine_get(int zfd, struct dma_engine *e);
+
+/* ---- dma_table.c: zcbench dma --table and --merge ---- */
+/*
+ * One engine's table: coherent, PAGES and user pairs at 4K and 1M, each
+ * beside memcpy, then the CPU's bandwidth through each kind of mapping.
+ * @base->iters 0: a default per size. 0; 1 if a test failed; 3 if no DMA.
+ */
+int dma_table_run(const struct dt_cfg *base, FILE *jf);
+/* One table of the --table JSON lines in @files (e.g. one per engine). */
+int dma_table_merge(char **files, int nfiles);
+
 /* ---- harness.c ---- */
+/* Busy seconds of all CPUs so far (/proc/stat), NaN if unreadable. */
+double zb_cpu_busy_s(void);
 struct harness_opts {
 	int reps;
 	int warmup;		/* extra untimed runs before the counting run */
@@ -584,6 +622,12 @@ void out_compare(FILE *f, const struct result *res, int n);
 int out_plot_data(const char *dir, const struct result *res, int n);
 
 /* ---- jsonl.c ---- */
+#define ZB_MAX_WHERES	8
+/*
+ * The environments (where) of @res: vm and native first, then any other
+ * (ZCBENCH_WHERE) in order of appearance; points into @res, returns how many.
+ */
+int zb_wheres(const struct result *res, int n, const char **out);
 /* Parses one JSON line into @res; -EINVAL on junk. */
 int jsonl_parse(const char *line, struct result *res);
 /* Reads every line of @file, appending to *@res (realloc'd). */
@@ -598,5 +642,7 @@ int cmd_run(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_dma(int argc, char **argv);
 int cmd_list(int argc, char **argv);
+int cmd_peers(int argc, char **argv);
+int cmd_sendloop(int argc, char **argv);
 
 #endif /* ZCBENCH_H */
