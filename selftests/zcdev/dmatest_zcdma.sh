@@ -39,34 +39,7 @@ for chan in /sys/class/dma/dma*chan*; do
 done
 [ -n "$free" ] || skip "no free zcdma channel"
 
-insmod "$ko" || result fail "insmod dmatest failed"
-# Parameters are copied when a channel is added: set them first.
-echo "$iterations" >$params/iterations
-echo 2 >$params/threads_per_chan
-echo 16384 >$params/test_buf_size
-echo 0 >$params/noverify
-echo 0 >$params/norandom
-before=$(dmesg | grep -c 'dmatest: .* summary')
-threads=0
-for c in $free; do
-	echo "$c" >$params/channel
-	threads=$((threads + 2))
-done
-echo "# dmatest: $iterations iterations x $threads threads on$free"
-echo 1 >$params/run
-# "wait" can return before the threads start: poll for every summary.
-i=0
-while :; do
-	cat $params/wait >/dev/null
-	now=$(dmesg | grep -c 'dmatest: .* summary')
-	[ $((now - before)) -ge "$threads" ] && break
-	i=$((i + 1))
-	[ $i -lt 600 ] || { rmmod dmatest; result fail "only $((now - before)) of $threads summaries"; }
-	sleep 1
-done
-summaries=$(dmesg | grep 'dmatest: .* summary' | tail -n "$threads")
-echo "$summaries" | sed 's/^/# /'
-rmmod dmatest || result fail "rmmod dmatest failed"
-echo "$summaries" | grep -v ' 0 failures' | grep -q . &&
-	result fail "a thread reported failures"
+# shellcheck source=selftests/zcdev/dmatest_run.sh
+. "$(dirname "$0")/dmatest_run.sh"
+dmatest_run "${free# }"
 result pass
