@@ -494,13 +494,15 @@ static u64 zcdev_dma_progress(struct zcdev_dma_chan *dc, struct zcdev_xfer *x)
  * back from its tasklet right now, after dropping the lock terminate_all
  * takes; softirq context is an RCU read-side section (also on PREEMPT_RT,
  * whose local_bh_disable() takes rcu_read_lock()), so a grace period waits
- * it out. Without that, a callback could land on the next transfer.
+ * it out. Without that, a callback could land on the next transfer. An
+ * expedited one: a cancel or a passed deadline must return promptly, and
+ * a normal grace period took over 100 ms on the emulated ARM board.
  */
 static void zcdev_dma_terminate(struct dma_chan *chan)
 {
 	dmaengine_terminate_sync(chan);
 	if (!chan->device->device_synchronize)
-		synchronize_rcu();
+		synchronize_rcu_expedited();
 }
 
 /*

@@ -60,5 +60,8 @@ echo "# engine $driver ($(basename "$device")); zcdev holds $mine; dmatest on$fr
 
 # shellcheck source=selftests/zcdev/dmatest_run.sh
 . "$(dirname "$0")/dmatest_run.sh"
-dmatest_run "${free# }"
+# One thread per channel: with two, one thread's issue_pending can find
+# its descriptor already issued and completed by the other's, and 6.1's
+# pl330 WARNs on an issue_pending with nothing pending (pl330.c:2492).
+dmatest_run "${free# }" 1
 result pass

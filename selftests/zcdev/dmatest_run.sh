@@ -5,13 +5,14 @@
 # caller defines result() (pass, or fail with a reason, and exits), and
 # sets ko (dmatest.ko), params (its parameter directory) and iterations.
 
-# dmatest_run "CHAN..." : 2 threads per channel, up to 16 KiB each; prints
-# every thread's summary and its throughput in MB/s; returns only on pass.
+# dmatest_run "CHAN..." THREADS: THREADS per channel, up to 16 KiB each;
+# prints every thread's summary and its throughput in MB/s; returns only on
+# pass.
 dmatest_run() {
 	insmod "$ko" || result fail "insmod dmatest failed"
 	# Parameters are copied when a channel is added: set them first.
 	echo "$iterations" >"$params/iterations"
-	echo 2 >"$params/threads_per_chan"
+	echo "$2" >"$params/threads_per_chan"
 	echo 16384 >"$params/test_buf_size"
 	echo 0 >"$params/noverify"
 	echo 0 >"$params/norandom"
@@ -19,7 +20,7 @@ dmatest_run() {
 	threads=0
 	for c in $1; do
 		echo "$c" >"$params/channel"
-		threads=$((threads + 2))
+		threads=$((threads + $2))
 	done
 	echo "# dmatest: $iterations iterations x $threads threads on $1, up to 16 KiB each"
 	echo 1 >"$params/run"

@@ -41,5 +41,5 @@ done
 
 # shellcheck source=selftests/zcdev/dmatest_run.sh
 . "$(dirname "$0")/dmatest_run.sh"
-dmatest_run "${free# }"
+dmatest_run "${free# }" 2
 result pass
