@@ -31,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "libzc.h"	/* zc_tcp_listening() */
 #include "zcdev_test.h"
 
 #define LISTEN_WAIT_MS	15000
@@ -97,32 +98,6 @@ static int finish(pid_t pid)
 	return -1;
 }
 
-/* Until @pid listens on TCP @port (/proc/PID/net/tcp, state 0A). */
-static bool listening(pid_t pid, int port)
-{
-	struct timespec ts = { 0, 10 * 1000000 };
-	unsigned int lport, st;
-	char path[64], line[256];
-	int i;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/net/tcp", (int)pid);
-	for (i = 0; i < LISTEN_WAIT_MS / 10; i++) {
-		f = fopen(path, "r");
-		if (!f)
-			return false;
-		while (fgets(line, sizeof(line), f))
-			if (sscanf(line, " %*u: %*x:%x %*x:%*x %x", &lport, &st) == 2 &&
-			    lport == (unsigned int)port && st == 0x0A) {
-				fclose(f);
-				return true;
-			}
-		fclose(f);
-		nanosleep(&ts, NULL);
-	}
-	return false;
-}
-
 /* The first line of @log that starts with @prefix, into @out. */
 static bool grep_line(const char *log, const char *prefix, char *out, size_t len)
 {
@@ -167,7 +142,7 @@ static bool run_round(struct __test_metadata *_metadata, char *const rx[],
 	snprintf(r->rx_log, sizeof(r->rx_log), "/tmp/net_peers-rx-%d.log", (int)getpid());
 	snprintf(r->tx_log, sizeof(r->tx_log), "/tmp/net_peers-tx-%d.log", (int)getpid());
 	rp = start(rx, r->rx_log);
-	if (rp < 0 || !listening(rp, port)) {
+	if (rp < 0 || !zc_tcp_listening(rp, port, LISTEN_WAIT_MS)) {
 		if (rp > 0) {
 			kill(rp, SIGKILL);
 			finish(rp);

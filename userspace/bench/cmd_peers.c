@@ -226,32 +226,6 @@ static int reap_child(pid_t pid, int limit_ms, int *status, struct rusage *ru)
 	}
 }
 
-/* Waits until @pid listens on TCP @port in its netns (/proc/PID/net/tcp). */
-static bool wait_listen(pid_t pid, int port)
-{
-	struct timespec ts = { 0, 10 * 1000000 };
-	double end = now_s() + PEER_LISTEN_MS / 1e3;
-	char path[64], line[256];
-	unsigned int lport, st;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/net/tcp", (int)pid);
-	while (now_s() < end) {
-		f = fopen(path, "re");
-		if (!f)
-			return false;	/* gone */
-		while (fgets(line, sizeof(line), f))
-			if (sscanf(line, " %*u: %*x:%x %*x:%*x %x", &lport, &st) == 2 &&
-			    lport == (unsigned int)port && st == 0x0A) {
-				fclose(f);
-				return true;
-			}
-		fclose(f);
-		nanosleep(&ts, NULL);
-	}
-	return false;
-}
-
 /*
  * The receiver side's memory pressure (TcpExt of its netns): when the
  * receive queue overflows its buffer TCP prunes and collapses it, copying
@@ -404,7 +378,7 @@ static int kernel_run(const struct peers_opts *o, struct row *rw,
 	tx[i] = NULL;
 
 	rpid = spawn(rx, rlog, netns);
-	if (rpid > 0 && wait_listen(rpid, port)) {
+	if (rpid > 0 && zc_tcp_listening(rpid, port, PEER_LISTEN_MS)) {
 		/* Opened now, read again after the run: the receiver's netns. */
 		snprintf(nsf, sizeof(nsf), "/proc/%d/net/netstat", (int)rpid);
 		netstat = fopen(nsf, "re");

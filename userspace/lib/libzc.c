@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -398,4 +399,28 @@ ssize_t zc_io_full(int fd, enum zc_io_op op, void *buf, size_t len,
 		done += n;
 	}
 	return done;
+}
+
+bool zc_tcp_listening(pid_t pid, int port, unsigned int wait_ms)
+{
+	struct timespec ts = { 0, 10 * 1000000 };
+	char path[64], line[256];
+	unsigned int lport, st, i;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/net/tcp", (int)pid);
+	for (i = 0; i <= wait_ms / 10; i++) {
+		f = fopen(path, "re");
+		if (!f)
+			return false;	/* gone */
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, " %*u: %*x:%x %*x:%*x %x", &lport, &st) == 2 &&
+			    lport == (unsigned int)port && st == 0x0A) {
+				fclose(f);
+				return true;
+			}
+		fclose(f);
+		nanosleep(&ts, NULL);
+	}
+	return false;
 }

@@ -16,6 +16,7 @@
 #ifndef LIBZC_H
 #define LIBZC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -96,6 +97,15 @@ int zc_export(int fd, uint32_t handle, uint32_t flags);
  * already holds that dma-buf.
  */
 int zc_import(int fd, int dmabuf_fd, uint64_t len, struct zc_buf *buf);
+
+/* ---- processes (libzc.c) ---- */
+
+/*
+ * Wait up to @wait_ms for @pid to have a TCP socket listening on @port in
+ * its network namespace (/proc/PID/net/tcp, state 0A), polling every
+ * 10 ms. False at once if the process is gone.
+ */
+bool zc_tcp_listening(pid_t pid, int port, unsigned int wait_ms);
 
 /* ---- whole transfers (libzc.c) ---- */
 
