@@ -36,7 +36,7 @@ static_assert(sizeof(struct zcdev_dma_seg_desc) ==
 static_assert(sizeof(struct zcdev_send) == ZCDEV_SEND_SIZE_VER0);
 static_assert(sizeof(struct zcdev_reap) == ZCDEV_REAP_SIZE_VER0);
 static_assert(sizeof(struct zcdev_send_completion) ==
-	      ZCDEV_SEND_COMPLETION_SIZE_VER0);
+	      ZCDEV_SEND_COMPLETION_SIZE_VER1);
 static_assert(sizeof(struct zcdev_export) == ZCDEV_EXPORT_SIZE_VER0);
 static_assert(sizeof(struct zcdev_import) == ZCDEV_IMPORT_SIZE_VER0);
 /* The bounce buffer for any argument is on the stack or one kmalloc. */
@@ -127,7 +127,8 @@ static long zcdev_ioctl_info(struct zcdev_file *zf, void __user *uarg)
 	arg.file_bytes = atomic64_read(&zf->bytes);
 	arg.total_bytes = atomic64_read(&zcdev_total_bytes);
 	arg.features = ZCDEV_FEAT_COHERENT | ZCDEV_FEAT_PAGES;
-	arg.features |= ZCDEV_FEAT_SEND | ZCDEV_FEAT_DMABUF;
+	arg.features |= ZCDEV_FEAT_SEND | ZCDEV_FEAT_SEND_COALESCE;
+	arg.features |= ZCDEV_FEAT_DMABUF;
 	if (zcdev_dma_available())
 		arg.features |= ZCDEV_FEAT_DMA;
 	return zcdev_put_arg(uarg, &arg, sizeof(arg), usize);
@@ -439,7 +440,7 @@ static long zcdev_ioctl_dma_stats(void __user *uarg)
 static long zcdev_ioctl_send(struct zcdev_file *zf, void __user *uarg)
 {
 	const u32 known = ZCDEV_SEND_MORE | ZCDEV_SEND_DONTWAIT |
-			  ZCDEV_SEND_NOSIGNAL;
+			  ZCDEV_SEND_NOSIGNAL | ZCDEV_SEND_COALESCE;
 	const char *op = "send";
 	struct zcdev_send arg;
 	u32 usize;
@@ -459,6 +460,25 @@ static long zcdev_ioctl_send(struct zcdev_file *zf, void __user *uarg)
 	if (ret)
 		return ret;
 	return zcdev_put_arg(uarg, &arg, sizeof(arg), usize);
+}
+
+/*
+ * An entry without last_id cannot say a completion covers several sends:
+ * deliver the ones before the first such, and refuse it when it is first.
+ */
+static int zcdev_reap_without_ranges(const struct zcdev_send_completion *c,
+				     u32 *nr)
+{
+	u32 i;
+
+	for (i = 0; i < *nr; i++)
+		if (c[i].last_id != c[i].id)
+			break;
+	if (*nr && !i)
+		return zcdev_refuse("send_reap", -EINVAL, "entry_size_no_range",
+				    c[0].last_id - c[0].id + 1);
+	*nr = i;
+	return 0;
 }
 
 /* Reaped in batches; a page's worth per call keeps the bounce small. */
@@ -499,6 +519,13 @@ static long zcdev_ioctl_send_reap(struct zcdev_file *zf, void __user *uarg)
 				    &arg.nr, &arg.pending);
 	if (ret)
 		goto out_free;
+	if (arg.entry_size < ZCDEV_SEND_COMPLETION_SIZE_VER1) {
+		ret = zcdev_reap_without_ranges(out, &arg.nr);
+		if (ret) {
+			zcdev_send_reap_end(zf, 0);
+			goto out_free;
+		}
+	}
 	ret = zcdev_put_array(u64_to_user_ptr(arg.entries_ptr), arg.entry_size,
 			      out, sizeof(*out), arg.nr);
 	if (!ret)

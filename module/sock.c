@@ -14,6 +14,12 @@
  *
  * Each send holds the buffer (so its pages outlive ZCDEV_IOC_FREE, munmap
  * and close) and the module (so rmmod is refused) until its completion.
+ *
+ * A ZCDEV_SEND_COALESCE send that continues the file's latest send hands
+ * the stack that send's ubuf_info again instead of a new one. Besides the
+ * allocation and the completion it saves, TCP appends to the tail skb only
+ * when the ubuf is the one that skb already carries (skb_zerocopy_iter_
+ * stream), so small sends share skbs as MSG_ZEROCOPY's do.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -30,6 +36,7 @@
 #include <linux/slab.h>
 #include <linux/socket.h>
 #include <linux/uio.h>
+#include <linux/sock_diag.h>
 #include <net/dst.h>
 #include <net/sock.h>
 
@@ -49,7 +56,13 @@ MODULE_PARM_DESC(send_queue_depth, "Sends one file may have in flight or unreape
  * @node: on the file's sends_done once completed (file's send_lock)
  * @zf: owning file (referenced)
  * @buf: the buffer whose pages are in flight (referenced until completion)
- * @compl: the record userspace reaps
+ * @compl: the record userspace reaps; @compl.last_id, .bytes and
+ *	.user_data grow as coalesced sends join (file's send_lock)
+ * @sock_cookie: the socket's cookie, unique for the system's lifetime: a
+ *	later socket at the same address must not join this completion
+ * @end: buffer offset after the last byte the joined sends accepted
+ * @joining: a coalesced send is in sock_sendmsg() with this ubuf; no
+ *	other may join until it knows how many bytes it sent (send_lock)
  * @zc_used: some skb released our pages having sent them by reference
  * @zc_copied: some drop reported that the stack copied
  * @report: the send was accepted, so userspace expects a completion
@@ -60,6 +73,9 @@ struct zcdev_send_ctx {
 	struct zcdev_file *zf;
 	struct zcdev_buf *buf;
 	struct zcdev_send_completion compl;
+	u64 sock_cookie;
+	u64 end;
+	bool joining;
 	bool zc_used;
 	bool zc_copied;
 	bool report;
@@ -71,6 +87,7 @@ void zcdev_sock_file_init(struct zcdev_file *zf)
 	INIT_LIST_HEAD(&zf->sends_done);
 	mutex_init(&zf->reap_lock);
 	zf->next_send_id = 1;
+	zf->send_tail = NULL;
 }
 
 static void zcdev_send_ctx_free(struct zcdev_send_ctx *ctx)
@@ -92,13 +109,16 @@ static void zcdev_send_complete(struct zcdev_send_ctx *ctx)
 	if (READ_ONCE(ctx->zc_copied) || !READ_ONCE(ctx->zc_used))
 		ctx->compl.flags |= ZCDEV_COMPL_COPIED;
 	if (ctx->report)
-		trace_zcdev_send_complete(ctx->compl.id, ctx->compl.bytes,
+		trace_zcdev_send_complete(ctx->compl.id, ctx->compl.last_id,
+					  ctx->compl.bytes,
 					  ctx->compl.flags & ZCDEV_COMPL_COPIED);
 
 	/* Once on sends_done, @ctx (and the file reference it holds) belongs
 	 * to the reaper: wake it before letting go of the lock.
 	 */
 	spin_lock_irqsave(&zf->send_lock, flags);
+	if (zf->send_tail == ctx)
+		zf->send_tail = NULL;
 	zf->nr_sends_pending--;
 	keep = ctx->report && !zf->released;
 	if (keep) {
@@ -273,11 +293,88 @@ static noinline int zcdev_send_msg(struct socket *sock,
 /* fail_function may make it fail too (see fault.c for why tests do not). */
 ALLOW_ERROR_INJECTION(zcdev_send_msg, ERRNO);
 
+static u64 zcdev_sock_cookie(struct sock *sk)
+{
+	u32 cookie[2];
+
+	sock_diag_save_cookie(sk, cookie);
+	return cookie[0] | (u64)cookie[1] << 32;
+}
+
+/*
+ * The file's latest send, referenced, if @arg may join its completion;
+ * *@id is reserved right after its last id, so the range stays one.
+ */
+static struct zcdev_send_ctx *zcdev_send_join(struct zcdev_file *zf,
+					      struct sock *sk, u64 cookie,
+					      struct zcdev_buf *buf,
+					      const struct zcdev_send *arg,
+					      u64 *id)
+{
+	u64 limit = max(READ_ONCE(sk->sk_sndbuf), 0);
+	struct zcdev_send_ctx *tail;
+
+	spin_lock_irq(&zf->send_lock);
+	tail = zf->send_tail;
+	/* MSG_ZEROCOPY's limits too: a range ends within one send buffer. */
+	if (!tail || tail->joining || tail->buf != buf ||
+	    tail->sock_cookie != cookie || tail->end != arg->offset ||
+	    tail->compl.last_id + 1 != zf->next_send_id ||
+	    tail->compl.last_id - tail->compl.id + 1 >= ZCDEV_SEND_COALESCE_MAX ||
+	    tail->compl.bytes + arg->len > limit ||
+	    !refcount_inc_not_zero(&tail->ubuf.refcnt)) {
+		tail = NULL;
+	} else {
+		tail->joining = true;
+		*id = zf->next_send_id++;
+		tail->compl.last_id = *id;
+	}
+	spin_unlock_irq(&zf->send_lock);
+	return tail;
+}
+
+/* A joined send's outcome: @sent bytes, or -errno and nothing sent. */
+static void zcdev_send_join_end(struct zcdev_file *zf,
+				struct zcdev_send_ctx *ctx,
+				const struct zcdev_send *arg, u64 id, int sent)
+{
+	spin_lock_irq(&zf->send_lock);
+	if (sent >= 0) {
+		ctx->compl.bytes += sent;
+		ctx->compl.user_data = arg->user_data;
+		ctx->end = arg->offset + sent;
+	} else if (zf->next_send_id == id + 1) {
+		/* Nobody saw the id: give it back. */
+		zf->next_send_id--;
+		ctx->compl.last_id--;
+	}
+	ctx->joining = false;
+	spin_unlock_irq(&zf->send_lock);
+}
+
+/* A send that joins the completion of @ctx, the file's latest send. */
+static int zcdev_send_joined(struct socket *sock, struct zcdev_send_ctx *ctx,
+			     struct zcdev_send *arg, u64 id)
+{
+	int ret = zcdev_send_msg(sock, ctx, arg);
+
+	zcdev_send_join_end(ctx->zf, ctx, arg, id, ret);
+	if (ret >= 0) {
+		arg->id = id;
+		arg->bytes = ret;
+		trace_zcdev_send(arg->id, arg->handle, arg->offset, ret);
+		ret = 0;
+	}
+	zcdev_send_callback(NULL, &ctx->ubuf, true);
+	return ret;
+}
+
 int zcdev_send(struct zcdev_file *zf, struct zcdev_send *arg)
 {
 	struct zcdev_send_ctx *ctx;
 	struct zcdev_buf *buf;
 	struct socket *sock;
+	u64 cookie, id;
 	int ret;
 
 	sock = sockfd_lookup(arg->sock_fd, &ret);
@@ -295,10 +392,20 @@ int zcdev_send(struct zcdev_file *zf, struct zcdev_send *arg)
 	ret = zcdev_send_check_buf(buf, arg->offset, arg->len);
 	if (ret)
 		goto out_buf;
+
+	cookie = zcdev_sock_cookie(sock->sk);
+	if (arg->flags & ZCDEV_SEND_COALESCE) {
+		ctx = zcdev_send_join(zf, sock->sk, cookie, buf, arg, &id);
+		if (ctx) {
+			/* @ctx holds the buffer for the stack. */
+			ret = zcdev_send_joined(sock, ctx, arg, id);
+			goto out_buf;
+		}
+	}
+
 	ret = zcdev_send_reserve(zf);
 	if (ret)
 		goto out_buf;
-
 	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL_ACCOUNT);
 	if (!ctx) {
 		zcdev_send_unreserve(zf);
@@ -311,16 +418,23 @@ int zcdev_send(struct zcdev_file *zf, struct zcdev_send *arg)
 	kref_get(&zf->ref);
 	ctx->zf = zf;
 	ctx->buf = buf;
+	ctx->sock_cookie = cookie;
 	__module_get(THIS_MODULE);
 
 	ret = zcdev_send_msg(sock, ctx, arg);
 	if (ret >= 0) {
 		spin_lock_irq(&zf->send_lock);
 		ctx->compl.id = zf->next_send_id++;
-		spin_unlock_irq(&zf->send_lock);
+		ctx->compl.last_id = ctx->compl.id;
 		ctx->compl.bytes = ret;
 		ctx->compl.user_data = arg->user_data;
+		ctx->end = arg->offset + ret;
 		ctx->report = true;
+		/* Joinable until completion clears it; our reference keeps
+		 * it from completing before a send can see it.
+		 */
+		zf->send_tail = ctx;
+		spin_unlock_irq(&zf->send_lock);
 		arg->id = ctx->compl.id;
 		arg->bytes = ret;
 		trace_zcdev_send(arg->id, arg->handle, arg->offset, ret);

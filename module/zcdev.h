@@ -73,12 +73,14 @@ struct dma_buf;
  * @dma_turn: on @dma_chan's round-robin list while @dma_queue is not
  *	empty (the channel's lock)
  * @send_lock: guards @sends_done, @nr_sends_pending, @nr_sends_done,
- *	@next_send_id and @released; taken in send completions (any context)
+ *	@next_send_id, @released and @send_tail; taken in send completions (any context)
  * @sends_done: completed sends waiting to be reaped, oldest first
  * @nr_sends_pending: sends the stack still holds pages of
  * @nr_sends_done: length of @sends_done
  * @next_send_id: id of the next send (ids start at 1)
  * @released: the file is closed; later completions are dropped
+ * @send_tail: the file's latest accepted send until it completes: the
+ *	one a ZCDEV_SEND_COALESCE send may join (send_lock)
  * @reap_lock: one SEND_REAP at a time between taking completions and
  *	delivering them, so two reapers never get the same completion
  * @import_lock: one ZCDEV_IOC_IMPORT at a time, from the check that the
@@ -103,6 +105,7 @@ struct zcdev_file {
 	unsigned int nr_sends_done;
 	u64 next_send_id;
 	bool released;
+	struct zcdev_send_ctx *send_tail;
 	struct mutex reap_lock; /* see @reap_lock above */
 	struct mutex import_lock; /* see @import_lock above */
 };

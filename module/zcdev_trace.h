@@ -115,18 +115,23 @@ TRACE_EVENT(zcdev_send,
 		      __entry->handle, __entry->offset, __entry->bytes)
 );
 
-/* The stack let go of a send's pages; @copied: it copied after all. */
+/*
+ * The stack let go of the pages of sends @id .. @last_id (one send unless
+ * ZCDEV_SEND_COALESCE joined more); @copied: it copied after all.
+ */
 TRACE_EVENT(zcdev_send_complete,
-	    TP_PROTO(u64 id, u64 bytes, bool copied),
-	    TP_ARGS(id, bytes, copied),
+	    TP_PROTO(u64 id, u64 last_id, u64 bytes, bool copied),
+	    TP_ARGS(id, last_id, bytes, copied),
 	    TP_STRUCT__entry(__field(u64, id)
+			     __field(u64, last_id)
 			     __field(u64, bytes)
 			     __field(bool, copied)),
 	    TP_fast_assign(__entry->id = id;
+			   __entry->last_id = last_id;
 			   __entry->bytes = bytes;
 			   __entry->copied = copied;),
-	    TP_printk("id=%llu bytes=%llu copied=%d", __entry->id, __entry->bytes,
-		      __entry->copied)
+	    TP_printk("id=%llu last_id=%llu bytes=%llu copied=%d", __entry->id,
+		      __entry->last_id, __entry->bytes, __entry->copied)
 );
 
 #endif /* _ZCDEV_TRACE_H */

@@ -27,6 +27,7 @@ static const struct {
 	{ ZCDEV_FEAT_DMA, "dma" },
 	{ ZCDEV_FEAT_SEND, "send" },
 	{ ZCDEV_FEAT_DMABUF, "dmabuf" },
+	{ ZCDEV_FEAT_SEND_COALESCE, "send_coalesce" },
 };
 
 static void print_size(const char *name, uint64_t v)

@@ -71,6 +71,14 @@ TEST_F(info, abi_2_features_have_dmabuf)
 	EXPECT_EQ(ZCDEV_FEAT_DMABUF, self->info.features & ZCDEV_FEAT_DMABUF);
 }
 
+/* ABI 3 brought coalesced send completions; every build offers them. */
+TEST_F(info, abi_3_features_have_send_coalesce)
+{
+	EXPECT_LE(3U, self->info.abi_version);
+	EXPECT_EQ(ZCDEV_FEAT_SEND_COALESCE,
+		  self->info.features & ZCDEV_FEAT_SEND_COALESCE);
+}
+
 TEST_F(info, new_file_holds_nothing)
 {
 	EXPECT_EQ(0ULL, self->info.file_bytes);

@@ -452,7 +452,8 @@ struct zs_track {
 	unsigned int dups;		/* a second completion for an id */
 	unsigned int out_of_order;	/* id lower than the one before */
 	unsigned int copied;		/* had ZCDEV_COMPL_COPIED */
-	unsigned int bad_reserved;	/* reserved or unknown flag bits */
+	unsigned int bad_reserved;	/* reserved or unknown flag bits, or a
+					 * range (no ZCDEV_SEND_COALESCE here) */
 	__u64 last_id;
 	int err;			/* a reap failed with this errno */
 	bool timed_out;			/* gave up waiting */
@@ -528,7 +529,8 @@ static inline void zs_track_note(struct zs_track *t,
 	t->last_id = c->id;
 	if (c->flags & ZCDEV_COMPL_COPIED)
 		t->copied++;
-	if (c->reserved || (c->flags & ~ZCDEV_COMPL_COPIED))
+	if (c->reserved || (c->flags & ~ZCDEV_COMPL_COPIED) ||
+	    c->last_id != c->id)
 		t->bad_reserved++;
 	if (!s) {
 		t->unknown++;

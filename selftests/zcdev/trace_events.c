@@ -887,6 +887,7 @@ TEST_F(life, send_and_completion_carry_id_bytes_and_copied)
 		TH_LOG("%s", e->fields);
 	EXPECT_EQ(getpid(), e->pid);
 	LIFE_FIND(e, "zcdev_send_complete", "id", s.id);
+	EXPECT_EQ((long long)s.id, tr_num(e, "last_id")) TH_LOG("%s", e->fields);
 	EXPECT_EQ((long long)sizeof(b), tr_num(e, "bytes"))
 		TH_LOG("%s", e->fields);
 	EXPECT_EQ(1, tr_num(e, "copied")) TH_LOG("%s", e->fields);

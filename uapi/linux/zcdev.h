@@ -85,7 +85,7 @@
 #include <linux/types.h>
 #include <linux/ioctl.h>
 
-#define ZCDEV_ABI_VERSION	2
+#define ZCDEV_ABI_VERSION	3
 #define ZCDEV_IOC_MAGIC		0xBD
 
 /* Largest argument struct the module reads (E2BIG above it). */
@@ -105,6 +105,7 @@
 #define ZCDEV_FEAT_DMA		0x4ULL	/* a DMA_MEMCPY channel is held */
 #define ZCDEV_FEAT_SEND		0x8ULL	/* ZCDEV_IOC_SEND and splice_read */
 #define ZCDEV_FEAT_DMABUF	0x10ULL	/* ZCDEV_IOC_EXPORT and ZCDEV_IOC_IMPORT */
+#define ZCDEV_FEAT_SEND_COALESCE 0x20ULL /* ZCDEV_SEND_COALESCE (ABI 3) */
 
 /**
  * struct zcdev_info - ZCDEV_IOC_INFO: module version and limits
@@ -507,6 +508,24 @@ struct zcdev_dma_stats {
  * got the bytes: data dropped by a reset connection completes too, and
  * may say zero-copy (as with MSG_ZEROCOPY).
  *
+ * Coalescing (ABI 3, ZCDEV_FEAT_SEND_COALESCE): a send with
+ * ZCDEV_SEND_COALESCE joins the completion of the file's previous send
+ * when it continues that send exactly: the same socket, the same buffer,
+ * @offset where the previous send's accepted bytes ended, and the previous
+ * send the file's latest one and not yet completed. Then both share one
+ * completion (and the stack may put both in one skb, as MSG_ZEROCOPY does
+ * for consecutive sends), which covers the ids @id .. @last_id; it comes
+ * when the stack lets go of the pages of all of them. A completion covers
+ * at most ZCDEV_SEND_COALESCE_MAX sends and the socket's SO_SNDBUF bytes;
+ * past that, or when the send does not continue the previous one, the send
+ * starts a completion of its own, as without the flag. Ids in a range
+ * belong to this file's sends; a ZCDEV_SEND_COALESCE send that fails may
+ * leave its id inside a range (it was never returned, so nothing waits for
+ * it). Coalesced sends do not count against send_queue_depth. Reap them
+ * with @entry_size of at least ZCDEV_SEND_COMPLETION_SIZE_VER1, which
+ * carries @last_id: SEND_REAP refuses a smaller one with EINVAL while the
+ * oldest completion covers more than one send.
+ *
  * COHERENT buffers cannot be sent (EOPNOTSUPP): their tail pages have no
  * refcount, so the stack must never hold them. splice(2) and sendfile(2)
  * from /dev/zcdev move page references of PAGES buffers and copy from
@@ -515,6 +534,10 @@ struct zcdev_dma_stats {
 #define ZCDEV_SEND_MORE		0x1U	/* more data follows: MSG_MORE */
 #define ZCDEV_SEND_DONTWAIT	0x2U	/* MSG_DONTWAIT (also if O_NONBLOCK) */
 #define ZCDEV_SEND_NOSIGNAL	0x4U	/* MSG_NOSIGNAL: EPIPE without SIGPIPE */
+#define ZCDEV_SEND_COALESCE	0x8U	/* share the previous send's completion */
+
+/* Sends one completion covers at most (ZCDEV_SEND_COALESCE). */
+#define ZCDEV_SEND_COALESCE_MAX	65535
 
 /**
  * struct zcdev_send - ZCDEV_IOC_SEND: send buffer bytes without copying
@@ -552,11 +575,14 @@ struct zcdev_send {
 
 /**
  * struct zcdev_send_completion - the stack let go of a send's pages
- * @id: the send's id
- * @bytes: bytes the send accepted
- * @user_data: as given to ZCDEV_IOC_SEND
- * @flags: ZCDEV_COMPL_*
+ * @id: the send's id; with ZCDEV_SEND_COALESCE, the first send it covers
+ * @bytes: bytes the sends it covers accepted
+ * @user_data: as given to ZCDEV_IOC_SEND of send @last_id
+ * @flags: ZCDEV_COMPL_*; COPIED if the stack copied any of the sends
  * @reserved: zero
+ * @last_id: (ABI 3) the last send it covers: @id unless ZCDEV_SEND_COALESCE
+ *	joined later sends; the buffer bytes they sent are the @bytes from
+ *	the first send's @offset
  */
 struct zcdev_send_completion {
 	__u64 id;
@@ -564,6 +590,7 @@ struct zcdev_send_completion {
 	__u64 user_data;
 	__u32 flags;
 	__u32 reserved;
+	__u64 last_id;
 };
 
 /**
@@ -580,7 +607,9 @@ struct zcdev_send_completion {
  * @pending: out: sends of this file not yet completed
  * @entry_size: sizeof(struct zcdev_send_completion) as the caller knows
  *	it, the stride of @entries_ptr: ZCDEV_SEND_COMPLETION_SIZE_VER0 ..
- *	ZCDEV_MAX_ARG_SIZE (EINVAL below, E2BIG above)
+ *	ZCDEV_MAX_ARG_SIZE (EINVAL below, E2BIG above); below
+ *	ZCDEV_SEND_COMPLETION_SIZE_VER1 also EINVAL while the oldest
+ *	completion covers several sends (ZCDEV_SEND_COALESCE)
  * @reserved: zero
  *
  * poll() on the file reports EPOLLIN while a completion (or a finished DMA
@@ -697,5 +726,6 @@ struct zcdev_import {
 #define ZCDEV_DMA_SEG_DESC_SIZE_VER0	64
 #define ZCDEV_DMA_CHAN_STATS_SIZE_VER0	112
 #define ZCDEV_SEND_COMPLETION_SIZE_VER0	32
+#define ZCDEV_SEND_COMPLETION_SIZE_VER1	40	/* ABI 3: last_id */
 
 #endif /* _UAPI_LINUX_ZCDEV_H */

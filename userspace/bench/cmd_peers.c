@@ -298,7 +298,7 @@ static int parse_tx(const char *log, int payload, double *bytes, double *sys,
 			got = true;
 		} else if (sscanf(line, "tx=%lu (MB=%lu)", &pk, &mb) == 2) {
 			got = true;
-		} else if (sscanf(line, "sendloop: bytes=%lu sends=%lu completions=%*u copied=%*u syscalls=%lu",
+		} else if (sscanf(line, "sendloop: bytes=%lu sends=%lu completions=%*u notifications=%*u copied=%*u syscalls=%lu",
 				  &b, &sends, &sc) == 3) {
 			*bytes = b;
 			*sys = sends ? (double)sc / sends : NAN;

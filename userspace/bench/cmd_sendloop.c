@@ -16,8 +16,14 @@
  * One difference, for the data check: after a short send the kernel tool
  * starts the next send at the payload's first byte again, so its stream
  * cannot be checked; this one sends the next -s bytes from where the short
- * one stopped (the buffer holds the pattern twice), so the stream is the
+ * one stopped (the buffer holds the pattern repeated), so the stream is the
  * payload repeated and the receiver (-r -V) checks every byte.
+ *
+ * msg_zerocopy's completions coalesce: consecutive sends whose skb is
+ * still queued share one notification (msg_zerocopy_realloc()). The zcdev
+ * counterpart is ZCDEV_SEND_COALESCE, which needs each send to continue
+ * the previous one in the buffer: so the buffer holds SL_RING_PAYLOADS
+ * payloads and the sends walk it, wrapping at a payload boundary.
  *
  * -r is msg_zerocopy's receiver (SO_RCVBUF 2 MiB, SO_RCVLOWAT 64 KiB, TCP
  * data discarded with MSG_TRUNC) plus -V, which reads and checks instead.
@@ -44,6 +50,7 @@
 #define SL_RX_EXTRA_MS	400	/* the receiver outlives the sender's window */
 #define SL_RX_BUF	(1 << 21)
 #define SL_REAP_MAX	64
+#define SL_RING_PAYLOADS 16	/* buffer size in payloads (coalescing) */
 
 struct sl_cfg {
 	int family;
@@ -60,6 +67,7 @@ struct sl_cfg {
 	bool rx;
 	bool verify;
 	bool rx_plain;		/* --rx-plain: zcbench run's receiver shape */
+	bool no_coalesce;	/* --no-coalesce: one completion per send */
 	int verbose;
 	struct sockaddr_storage dst;
 	socklen_t alen;
@@ -67,6 +75,7 @@ struct sl_cfg {
 
 struct sl_stats {
 	unsigned long packets, bytes, completions, expected;
+	unsigned long notifications;	/* completion records (ranges) */
 	unsigned long syscalls, reaps, copied_compls;
 	int zerocopied;		/* -1 unknown, else as msg_zerocopy's zc=y/n */
 	unsigned int since_reap;
@@ -97,6 +106,9 @@ static const char help[] =
 "                 kernel's autotuned default, as zcbench run's sockets)\n"
 "      --blocking blocking sends, no POLLOUT poll between them (zcbench\n"
 "                 run's shape; completions reaped every -l sends)\n"
+"      --no-coalesce  one completion per send (default: ZCDEV_SEND_COALESCE\n"
+"                 where the module has it, so consecutive sends share a\n"
+"                 completion as msg_zerocopy's do)\n"
 "      --rx-plain with -r: zcbench run's receiver instead of msg_zerocopy's:\n"
 "                 default (autotuned) SO_RCVBUF, no SO_RCVLOWAT, blocking\n"
 "                 reads until the sender closes\n"
@@ -151,9 +163,11 @@ static void reap_all(int zfd, struct sl_stats *st, int64_t wait_ns)
 			if (st->zerocopied != -1 && st->zerocopied != zc)
 				fprintf(stderr, "serr: inconsistent\n");
 			st->zerocopied = zc;
+			/* msg_zerocopy's txc counts sends, not notifications. */
+			st->completions += zc_compl_sends(&c[i]);
 		}
 		if (n > 0)
-			st->completions += n;
+			st->notifications += n;
 		wait_ns = 0;
 	} while (n == SL_REAP_MAX);
 	st->since_reap = 0;
@@ -190,10 +204,10 @@ static void report(const struct sl_cfg *c, const struct sl_stats *st,
 	fprintf(stderr, "tx=%lu (%lu MB) txc=%lu zc=%c\n", st->packets,
 		st->bytes >> 20, st->completions,
 		st->zerocopied == 1 ? 'y' : 'n');
-	fprintf(stderr, "sendloop: bytes=%lu sends=%lu completions=%lu copied=%lu "
-		"syscalls=%lu reaps=%lu window_ms=%d mbps=%.1f cpu_s=%.3f cpu_s_gib=%.2f\n",
-		st->bytes, st->packets, st->completions, st->copied_compls,
-		st->syscalls, st->reaps, c->runtime_ms,
+	fprintf(stderr, "sendloop: bytes=%lu sends=%lu completions=%lu notifications=%lu "
+		"copied=%lu syscalls=%lu reaps=%lu window_ms=%d mbps=%.1f cpu_s=%.3f cpu_s_gib=%.2f\n",
+		st->bytes, st->packets, st->completions, st->notifications,
+		st->copied_compls, st->syscalls, st->reaps, c->runtime_ms,
 		st->bytes / 1e6 / (c->runtime_ms / 1e3), cpu,
 		gib > 0 ? cpu / gib : 0.0);
 }
@@ -204,7 +218,8 @@ static int do_tx(const struct sl_cfg *c)
 	struct zcdev_info info;
 	struct zc_buf buf;
 	uint64_t tstop, cursor = 0, id;
-	size_t blen = 2 * (size_t)c->payload;
+	size_t blen = SL_RING_PAYLOADS * (size_t)c->payload;
+	uint32_t sflags = 0;
 	void *map;
 	ssize_t ret;
 	int zfd, fd, err;
@@ -216,6 +231,10 @@ static int do_tx(const struct sl_cfg *c)
 	if (err || (info.features & (ZCDEV_FEAT_PAGES | ZCDEV_FEAT_SEND)) !=
 		   (ZCDEV_FEAT_PAGES | ZCDEV_FEAT_SEND))
 		zb_die("zcdev without PAGES buffers or ZCDEV_IOC_SEND");
+	if (!c->no_coalesce && (info.features & ZCDEV_FEAT_SEND_COALESCE))
+		sflags |= ZCDEV_SEND_COALESCE;
+	if (!c->blocking)
+		sflags |= ZCDEV_SEND_DONTWAIT;
 	err = zc_alloc(zfd, ZCDEV_BUF_PAGES, blen, &buf);
 	if (!err)
 		err = zc_map(zfd, &buf, 0, blen, PROT_READ | PROT_WRITE, &map);
@@ -232,8 +251,7 @@ static int do_tx(const struct sl_cfg *c)
 		st.syscalls++;
 		if (c->zerocopy) {
 			ret = zc_send(zfd, fd, buf.handle, cursor, c->payload,
-				      c->blocking ? 0 : ZCDEV_SEND_DONTWAIT,
-				      st.packets, &id);
+				      sflags, st.packets, &id);
 		} else {
 			ret = send(fd, (char *)map + cursor, c->payload,
 				   c->blocking ? 0 : MSG_DONTWAIT);
@@ -253,7 +271,10 @@ static int do_tx(const struct sl_cfg *c)
 			st.bytes += ret;
 			if (c->zerocopy)
 				st.expected++;
-			cursor = (cursor + ret) % c->payload;
+			/* Stream offset and cursor stay equal mod payload. */
+			cursor += ret;
+			if (cursor + c->payload > blen)
+				cursor %= c->payload;
 		}
 
 		if (c->zerocopy && st.since_reap >= (unsigned int)c->limit)
@@ -430,6 +451,7 @@ int cmd_sendloop(int argc, char **argv)
 		{ "sndbuf", required_argument, NULL, 'B' },
 		{ "blocking", no_argument, NULL, 'b' },
 		{ "rx-plain", no_argument, NULL, 'P' },
+		{ "no-coalesce", no_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	struct sl_cfg c = {
@@ -460,6 +482,7 @@ int cmd_sendloop(int argc, char **argv)
 		case 'B': c.sndbuf = atoi(optarg); break;
 		case 'b': c.blocking = true; break;
 		case 'P': c.rx_plain = true; break;
+		case 'N': c.no_coalesce = true; break;
 		case 'h': fputs(help, stdout); return 0;
 		default: fputs(help, stderr); return 2;
 		}

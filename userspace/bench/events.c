@@ -165,7 +165,10 @@ static bool count_line(const char *line, struct zev_counts *c)
 	int copied;
 
 	if (send) {
-		if (sscanf(send, "zcdev_send_complete: id=%*u bytes=%llu copied=%d",
+		/* last_id since ABI 3: one event per completion, a range or not. */
+		if (sscanf(send, "zcdev_send_complete: id=%*u last_id=%*u bytes=%llu copied=%d",
+			   &bytes, &copied) != 2 &&
+		    sscanf(send, "zcdev_send_complete: id=%*u bytes=%llu copied=%d",
 			   &bytes, &copied) != 2)
 			return false;
 		c->sends[!!copied]++;

@@ -8,7 +8,9 @@
  * the "data already in device-visible memory" case (a DMA engine or a
  * NIC filled it), which is what the module is for. Its peers are the
  * methods that send already-loaded user memory: msgzc and
- * io_uring send_zc (fixed).
+ * io_uring send_zc (fixed). Like MSG_ZEROCOPY's, consecutive sends share
+ * a completion while the stack still holds the previous one
+ * (ZCDEV_SEND_COALESCE, where the module has it).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -25,6 +27,7 @@
 struct zcdev_priv {
 	int fd;
 	struct zc_buf buf;
+	bool coalesce;	/* ZCDEV_SEND_COALESCE: sends share completions */
 };
 
 static inline size_t chunk(const struct run *r, uint64_t off)
@@ -55,6 +58,8 @@ static int zcdev_setup(struct run *r, uint64_t feat, const char *what)
 	if ((info.features & feat) != feat)
 		return zb_unavail(r, "module without %s (features 0x%llx)", what,
 				  (unsigned long long)info.features);
+	/* The sends walk the buffer: each continues the one before. */
+	z->coalesce = info.features & ZCDEV_FEAT_SEND_COALESCE;
 	err = zc_alloc(z->fd, ZCDEV_BUF_PAGES, r->size, &z->buf);
 	if (err)
 		return zb_unavail(r, "PAGES buffer of %llu bytes: %s",
@@ -92,12 +97,15 @@ static void zcdev_teardown(struct run *r)
 	r->priv = NULL;
 }
 
-/* Waits up to @wait_ns for a first completion (0: only what is there). */
+/*
+ * Waits up to @wait_ns for a first completion (0: only what is there).
+ * Returns the sends the reaped completions cover.
+ */
 static int reap(struct run *r, struct zcdev_priv *z, int64_t wait_ns,
 		uint64_t *pending)
 {
 	struct zcdev_send_completion c[REAP_MAX];
-	int n, i;
+	int n, i, sends = 0;
 
 	sc_count(r, 1);
 	n = zc_send_reap(z->fd, c, REAP_MAX, zc_deadline_after_ns(wait_ns), pending);
@@ -111,21 +119,23 @@ static int reap(struct run *r, struct zcdev_priv *z, int64_t wait_ns,
 			r->cnt.zc_bytes += c[i].bytes;
 			r->cnt.zc_compls++;
 		}
+		sends += (int)zc_compl_sends(&c[i]);
 	}
-	return n;
+	return sends;
 }
 
 static int zsend_xfer(struct run *r)
 {
 	struct zcdev_priv *z = r->priv;
 	uint64_t off = 0, id, pending = 0, reaped = 0;
+	uint32_t flags = z->coalesce ? ZCDEV_SEND_COALESCE : 0;
 	ssize_t n;
 	int err;
 
 	while (off < r->size) {
 		sc_count(r, 1);
 		n = zc_send(z->fd, r->sock[0], z->buf.handle, off, chunk(r, off),
-			    0, off, &id);
+			    flags, off, &id);
 		if (n == -EBUSY) {
 			/* send_queue_depth completions unreaped: make room. */
 			err = reap(r, z, REAP_WAIT_NS, &pending);
@@ -182,7 +192,7 @@ static int zsendfile_xfer(struct run *r)
 
 static const struct method zcdev_send = {
 	.name = "zcdev_send", .workload = "file2sock",
-	.desc = "ZCDEV_IOC_SEND of a PAGES buffer, --bufsize per send; completions via SEND_REAP",
+	.desc = "ZCDEV_IOC_SEND (COALESCE) of a PAGES buffer, --bufsize per send; completions via SEND_REAP",
 	.source = "zcdev PAGES buffer (file loaded once)",
 	.needs = NEED_SOCK | NEED_ZCDEV | NEED_ZC_SEND, .receivers = 1, .zc = true,
 	.events = ZEV_SEND_COMPLETE, .setup = send_setup, .xfer = zsend_xfer, .teardown = zcdev_teardown,

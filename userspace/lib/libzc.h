@@ -231,6 +231,15 @@ ssize_t zc_send(int fd, int sock_fd, uint32_t handle, uint64_t off,
  */
 int zc_send_reap(int fd, struct zcdev_send_completion *c, uint32_t max,
 		 uint64_t deadline_ns, uint64_t *pending);
+/*
+ * Sends completion @c covers: ids c->id .. c->last_id with
+ * ZCDEV_SEND_COALESCE (ABI 3), else 1 (a module before ABI 3 leaves
+ * last_id 0).
+ */
+static inline uint64_t zc_compl_sends(const struct zcdev_send_completion *c)
+{
+	return c->last_id > c->id ? c->last_id - c->id + 1 : 1;
+}
 
 /* ---- parsing and formatting shared by the tools (parse.c) ---- */
 
