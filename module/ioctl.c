@@ -35,6 +35,7 @@ static_assert(sizeof(struct zcdev_dma_seg_desc) ==
 	      ZCDEV_DMA_SEG_DESC_SIZE_VER0);
 static_assert(sizeof(struct zcdev_send) == ZCDEV_SEND_SIZE_VER0);
 static_assert(sizeof(struct zcdev_reap) == ZCDEV_REAP_SIZE_VER0);
+static_assert(sizeof(struct zcdev_send_ring) == ZCDEV_SEND_RING_SIZE_VER0);
 static_assert(sizeof(struct zcdev_send_completion) ==
 	      ZCDEV_SEND_COMPLETION_SIZE_VER1);
 static_assert(sizeof(struct zcdev_export) == ZCDEV_EXPORT_SIZE_VER0);
@@ -127,7 +128,8 @@ static long zcdev_ioctl_info(struct zcdev_file *zf, void __user *uarg)
 	arg.file_bytes = atomic64_read(&zf->bytes);
 	arg.total_bytes = atomic64_read(&zcdev_total_bytes);
 	arg.features = ZCDEV_FEAT_COHERENT | ZCDEV_FEAT_PAGES;
-	arg.features |= ZCDEV_FEAT_SEND | ZCDEV_FEAT_SEND_COALESCE;
+	arg.features |= ZCDEV_FEAT_SEND | ZCDEV_FEAT_SEND_COALESCE |
+			ZCDEV_FEAT_SEND_RING;
 	arg.features |= ZCDEV_FEAT_DMABUF;
 	if (zcdev_dma_available())
 		arg.features |= ZCDEV_FEAT_DMA;
@@ -536,6 +538,31 @@ out_free:
 	return ret;
 }
 
+static long zcdev_ioctl_send_ring(struct zcdev_file *zf, void __user *uarg)
+{
+	const char *op = "send_ring";
+	struct zcdev_send_ring arg;
+	u32 usize;
+	int ret;
+
+	ret = zcdev_get_arg(op, &arg, sizeof(arg), ZCDEV_SEND_RING_SIZE_VER0,
+			    uarg, &usize);
+	if (ret)
+		return ret;
+	if (arg.flags)
+		return zcdev_refuse(op, -EINVAL, "flags", arg.flags);
+	if (arg.reserved)
+		return zcdev_refuse(op, -EINVAL, "reserved", arg.reserved);
+	/* A ring the caller cannot learn the layout of would be stuck. */
+	ret = zcdev_put_arg(uarg, &arg, sizeof(arg), usize);
+	if (ret)
+		return ret;
+	ret = zcdev_send_ring_setup(zf, &arg);
+	if (ret)
+		return ret;
+	return zcdev_put_arg(uarg, &arg, sizeof(arg), usize);
+}
+
 static long zcdev_ioctl_export(struct zcdev_file *zf, void __user *uarg)
 {
 	const u32 known = ZCDEV_EXPORT_CLOEXEC | ZCDEV_EXPORT_RDWR;
@@ -642,6 +669,8 @@ long zcdev_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return zcdev_ioctl_send(zf, uarg);
 	case _IOC_NR(ZCDEV_IOC_SEND_REAP):
 		return zcdev_ioctl_send_reap(zf, uarg);
+	case _IOC_NR(ZCDEV_IOC_SEND_RING):
+		return zcdev_ioctl_send_ring(zf, uarg);
 	case _IOC_NR(ZCDEV_IOC_EXPORT):
 		return zcdev_ioctl_export(zf, uarg);
 	case _IOC_NR(ZCDEV_IOC_IMPORT):

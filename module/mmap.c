@@ -15,6 +15,9 @@
  * ->open), so a mapping outlives ZCDEV_IOC_FREE; the vma's file reference
  * keeps the open file, and with it the module, alive after close().
  *
+ * Offset 0 (ZCDEV_SEND_RING_OFFSET), in no buffer's window, maps the
+ * file's send completion ring (send_ring.c).
+ *
  * The same mapping serves an exported buffer's dma-buf (mmap of the dma-buf
  * fd, or an importer's dma_buf_mmap()): there the vma's file is the
  * dma-buf's, which holds the buffer, so the vma takes no reference. An
@@ -113,6 +116,8 @@ int zcdev_mmap(struct file *file, struct vm_area_struct *vma)
 	/* A private mapping would COW into anonymous pages nobody DMAs into. */
 	if (!(vma->vm_flags & VM_MAYSHARE))
 		return zcdev_refuse("mmap", -EINVAL, "map_private", 0);
+	if (vma->vm_pgoff == ZCDEV_SEND_RING_OFFSET >> PAGE_SHIFT)
+		return zcdev_send_ring_mmap(zf, vma);
 	if (vma->vm_pgoff > (LLONG_MAX >> PAGE_SHIFT))
 		return zcdev_refuse("mmap", -ENXIO, "no_buffer", vma->vm_pgoff);
 	buf = zcdev_buf_get_by_offset(zf, (loff_t)vma->vm_pgoff << PAGE_SHIFT);

@@ -15,6 +15,10 @@
  * Each send holds the buffer (so its pages outlive ZCDEV_IOC_FREE, munmap
  * and close) and the module (so rmmod is refused) until its completion.
  *
+ * Completed sends wait on the file's list for SEND_REAP or, once the file
+ * has a completion ring (send_ring.c), go straight into it; the list then
+ * only takes what a full ring cannot.
+ *
  * A ZCDEV_SEND_COALESCE send that continues the file's latest send hands
  * the stack that send's ubuf_info again instead of a new one. Besides the
  * allocation and the completion it saves, TCP appends to the tail skb only
@@ -88,6 +92,7 @@ void zcdev_sock_file_init(struct zcdev_file *zf)
 	mutex_init(&zf->reap_lock);
 	zf->next_send_id = 1;
 	zf->send_tail = NULL;
+	zf->send_ring = NULL;
 }
 
 static void zcdev_send_ctx_free(struct zcdev_send_ctx *ctx)
@@ -121,7 +126,11 @@ static void zcdev_send_complete(struct zcdev_send_ctx *ctx)
 		zf->send_tail = NULL;
 	zf->nr_sends_pending--;
 	keep = ctx->report && !zf->released;
-	if (keep) {
+	if (keep && zf->send_ring &&
+	    zcdev_send_ring_push(zf->send_ring, &ctx->compl)) {
+		keep = false;
+		wake_up_all(&zf->wq);
+	} else if (keep) {
 		list_add_tail(&ctx->node, &zf->sends_done);
 		zf->nr_sends_done++;
 		wake_up_all(&zf->wq);
@@ -228,19 +237,30 @@ static bool zcdev_route_copies(struct sock *sk)
 	return !(f & NETIF_F_SG) || !(f & NETIF_F_CSUM_MASK);
 }
 
+/*
+ * Sends in flight plus completions not yet consumed stay within the queue
+ * depth and, with a ring, within its slots: so the ring never overflows
+ * for a consumer that keeps its head honest.
+ */
 static int zcdev_send_reserve(struct zcdev_file *zf)
 {
+	u32 limit = zcdev_send_queue_depth;
+	u32 used;
 	int ret = 0;
 
 	spin_lock_irq(&zf->send_lock);
-	if (zf->nr_sends_pending + zf->nr_sends_done >= zcdev_send_queue_depth)
+	used = zf->nr_sends_pending + zf->nr_sends_done;
+	if (zf->send_ring) {
+		limit = min(limit, zcdev_send_ring_entries(zf->send_ring));
+		used += zcdev_send_ring_used(zf->send_ring);
+	}
+	if (used >= limit)
 		ret = -EBUSY;
 	else
 		zf->nr_sends_pending++;
 	spin_unlock_irq(&zf->send_lock);
 	if (ret)
-		return zcdev_refuse("send", ret, "send_queue_depth",
-				    zcdev_send_queue_depth);
+		return zcdev_refuse("send", ret, "send_queue_depth", limit);
 	return 0;
 }
 
@@ -454,7 +474,19 @@ out_sock:
 
 static bool zcdev_send_any_done(struct zcdev_file *zf)
 {
-	return READ_ONCE(zf->nr_sends_done);
+	struct zcdev_send_ring_k *ring = zcdev_sock_ring(zf);
+
+	bool any;
+
+	if (READ_ONCE(zf->nr_sends_done))
+		return true;
+	if (!ring)
+		return false;
+	/* The ring goes only at release, when nobody polls or waits. */
+	spin_lock_irq(&zf->send_lock);
+	any = zcdev_send_ring_used(ring);
+	spin_unlock_irq(&zf->send_lock);
+	return any;
 }
 
 /* zcdev_file_wait() predicate. */
@@ -463,7 +495,11 @@ static bool zcdev_send_wake(struct zcdev_file *zf, const void *unused)
 	return zcdev_send_any_done(zf);
 }
 
-/* Copy up to @max of the oldest completions; they stay queued. */
+/*
+ * Copy up to @max of the oldest completions, the list's and then the
+ * ring's; they stay queued. Reap lock held: zcdev_send_reap_end() consumes
+ * what was delivered from where it was peeked.
+ */
 static unsigned int zcdev_send_peek(struct zcdev_file *zf,
 				    struct zcdev_send_completion *out,
 				    unsigned int max)
@@ -476,6 +512,12 @@ static unsigned int zcdev_send_peek(struct zcdev_file *zf,
 		if (n == max)
 			break;
 		out[n++] = ctx->compl;
+	}
+	zf->reap_from_list = n;
+	if (zf->send_ring) {
+		zf->reap_ring_head = zcdev_send_ring_head(zf->send_ring);
+		n += zcdev_send_ring_peek(zf->send_ring, zf->reap_ring_head,
+					  out + n, max - n);
 	}
 	spin_unlock_irq(&zf->send_lock);
 	return n;
@@ -514,16 +556,20 @@ int zcdev_send_reap_begin(struct zcdev_file *zf, u64 deadline_ns,
 
 void zcdev_send_reap_end(struct zcdev_file *zf, unsigned int delivered)
 {
+	unsigned int from_list = min(delivered, zf->reap_from_list);
 	struct zcdev_send_ctx *ctx, *tmp;
 	LIST_HEAD(done);
 
 	spin_lock_irq(&zf->send_lock);
 	list_for_each_entry_safe(ctx, tmp, &zf->sends_done, node) {
-		if (!delivered--)
+		if (!from_list--)
 			break;
 		list_move_tail(&ctx->node, &done);
 		zf->nr_sends_done--;
 	}
+	if (delivered > zf->reap_from_list)
+		zcdev_send_ring_consume(zf->send_ring, zf->reap_ring_head +
+					delivered - zf->reap_from_list);
 	spin_unlock_irq(&zf->send_lock);
 	mutex_unlock(&zf->reap_lock);
 
@@ -542,6 +588,7 @@ __poll_t zcdev_sock_poll(struct zcdev_file *zf)
  */
 void zcdev_sock_file_release(struct zcdev_file *zf)
 {
+	struct zcdev_send_ring_k *ring;
 	struct zcdev_send_ctx *ctx, *tmp;
 	LIST_HEAD(done);
 
@@ -549,8 +596,56 @@ void zcdev_sock_file_release(struct zcdev_file *zf)
 	zf->released = true;
 	list_splice_init(&zf->sends_done, &done);
 	zf->nr_sends_done = 0;
+	ring = zf->send_ring;
+	zf->send_ring = NULL;
 	spin_unlock_irq(&zf->send_lock);
 
 	list_for_each_entry_safe(ctx, tmp, &done, node)
 		zcdev_send_ctx_free(ctx);
+	/* No mapping is left: each one held the file. */
+	zcdev_send_ring_free(ring);
+}
+
+struct zcdev_send_ring_k *zcdev_sock_ring(struct zcdev_file *zf)
+{
+	/* Acquire: pairs with the release in zcdev_sock_attach_ring(). */
+	return smp_load_acquire(&zf->send_ring);
+}
+
+/*
+ * Give @zf its completion ring (once): completions already waiting move
+ * into it, later ones go there directly.
+ */
+int zcdev_sock_attach_ring(struct zcdev_file *zf,
+			   struct zcdev_send_ring_k *ring)
+{
+	struct zcdev_send_ctx *ctx, *tmp;
+	LIST_HEAD(done);
+	int ret = 0;
+
+	/* A reaper between peek and consume counts on the list as it is. */
+	if (mutex_lock_interruptible(&zf->reap_lock))
+		return -ERESTARTSYS;
+	spin_lock_irq(&zf->send_lock);
+	if (zf->send_ring) {
+		ret = zcdev_refuse("send_ring", -EBUSY, "send_ring_exists", 0);
+	} else if (zf->nr_sends_pending + zf->nr_sends_done >
+		   zcdev_send_ring_entries(ring)) {
+		ret = zcdev_refuse("send_ring", -EBUSY, "send_ring_small",
+				   zf->nr_sends_pending + zf->nr_sends_done);
+	} else {
+		list_for_each_entry_safe(ctx, tmp, &zf->sends_done, node) {
+			zcdev_send_ring_push(ring, &ctx->compl);
+			list_move_tail(&ctx->node, &done);
+			zf->nr_sends_done--;
+		}
+		/* Release: lockless readers see the ring's moved contents. */
+		smp_store_release(&zf->send_ring, ring);
+	}
+	spin_unlock_irq(&zf->send_lock);
+	mutex_unlock(&zf->reap_lock);
+
+	list_for_each_entry_safe(ctx, tmp, &done, node)
+		zcdev_send_ctx_free(ctx);
+	return ret;
 }

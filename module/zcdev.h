@@ -81,6 +81,13 @@ struct dma_buf;
  * @released: the file is closed; later completions are dropped
  * @send_tail: the file's latest accepted send until it completes: the
  *	one a ZCDEV_SEND_COALESCE send may join (send_lock)
+ * @send_ring: the completion ring (send_ring.c), set once by
+ *	ZCDEV_IOC_SEND_RING and freed at release (send_lock; read without it
+ *	by mmap and poll, which cannot race with release)
+ * @reap_from_list: completions the current SEND_REAP took from
+ *	@sends_done; the rest came from @send_ring from @reap_ring_head on
+ *	(both under @reap_lock)
+ * @reap_ring_head: see @reap_from_list
  * @reap_lock: one SEND_REAP at a time between taking completions and
  *	delivering them, so two reapers never get the same completion
  * @import_lock: one ZCDEV_IOC_IMPORT at a time, from the check that the
@@ -106,6 +113,9 @@ struct zcdev_file {
 	u64 next_send_id;
 	bool released;
 	struct zcdev_send_ctx *send_tail;
+	struct zcdev_send_ring_k *send_ring;
+	unsigned int reap_from_list;
+	u32 reap_ring_head;
 	struct mutex reap_lock; /* see @reap_lock above */
 	struct mutex import_lock; /* see @import_lock above */
 };
@@ -249,6 +259,25 @@ int zcdev_send_reap_begin(struct zcdev_file *zf, u64 deadline_ns,
 			  struct zcdev_send_completion *out, unsigned int max,
 			  u32 *nr, u64 *pending);
 void zcdev_send_reap_end(struct zcdev_file *zf, unsigned int delivered);
+struct zcdev_send_ring_k;
+struct zcdev_send_ring_k *zcdev_sock_ring(struct zcdev_file *zf);
+int zcdev_sock_attach_ring(struct zcdev_file *zf,
+			   struct zcdev_send_ring_k *ring);
+
+/* send_ring.c */
+struct zcdev_send_ring;
+int zcdev_send_ring_setup(struct zcdev_file *zf, struct zcdev_send_ring *arg);
+int zcdev_send_ring_mmap(struct zcdev_file *zf, struct vm_area_struct *vma);
+void zcdev_send_ring_free(struct zcdev_send_ring_k *ring);
+u32 zcdev_send_ring_entries(const struct zcdev_send_ring_k *ring);
+u32 zcdev_send_ring_used(const struct zcdev_send_ring_k *ring);
+bool zcdev_send_ring_push(struct zcdev_send_ring_k *ring,
+			  const struct zcdev_send_completion *c);
+unsigned int zcdev_send_ring_peek(const struct zcdev_send_ring_k *ring,
+				  u32 head, struct zcdev_send_completion *out,
+				  unsigned int max);
+u32 zcdev_send_ring_head(const struct zcdev_send_ring_k *ring);
+void zcdev_send_ring_consume(struct zcdev_send_ring_k *ring, u32 head);
 
 /* splice.c */
 ssize_t zcdev_splice_read(struct file *in, loff_t *ppos,

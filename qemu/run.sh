@@ -56,12 +56,16 @@ options:
                        hub   the same NICs on a QEMU hub: no offloads, so
                              zero-copy sends report copied
                        CMD gets ZCDEV_NET, ZCDEV_PEER_NS, ZCDEV_PEER_NETNS,
-                       ZCDEV_ADDR4/6 and ZCDEV_PEER4/6 (qemu/README.md)
+                       ZCDEV_ADDR4/6 and ZCDEV_PEER4/6 (qemu/README.md);
+                       --arch arm: nic and hub both give hub's topology out
+                       of the board's LAN9118 looped back by QEMU (no
+                       offloads; qemu/host/net.sh)
   --log FILE           console log (default build/vm/last.log)
   --arch ARCH          x86_64 (default, or $ZCDEV_ARCH) or arm: Debian's 6.1
                        armmp kernel on QEMU's smdkc210 (Exynos4210, PL330
                        DMA, console ttySAC0; qemu/host/env-arm.sh); no PCI
-                       there, so no --net nic/hub, --share or --debian
+                       there, so no virtio: no --share or --debian, and
+                       --net is the LAN9118's (above)
   -h, --help           this text
 
 environment:
@@ -125,7 +129,6 @@ done
 case $arch in
 x86_64) [[ -z $dtb ]] || die "--dtb is for --arch arm" ;;
 arm)
-	[[ $net == none ]] || die "--arch arm: no --net $net (the board has no PCI for virtio NICs)"
 	[[ -z $share ]] || die "--arch arm: no --share (the board has no PCI for virtio-9p)"
 	[[ -z $debian ]] || die "--arch arm boots Debian's armmp 6.1 kernel only; no --debian"
 	;;
@@ -247,8 +250,13 @@ cleanup() { net_teardown; rm -rf "$work"; }
 trap cleanup EXIT
 # Before the per-run archive: the guest must hear the topology it really
 # gets (nic may fall back to hub).
-net_setup "$net" || exit 2
+net_setup "$net" "$arch" "$work" || exit 2
 run_opts+=(--net "$NET_MODE")
+# The board's NIC exists only if its device tree says so.
+if [[ $arch == arm && $NET_MODE != none ]]; then
+	"$host/dtb-lan9118.sh" "${dtb:-$ZCDEV_ARM_DTB}" "$work/board.dtb"
+	boot_arch_opts=(--arch arm --dtb "$work/board.dtb")
+fi
 
 base=$("$host/initramfs-base.sh" "$moddir")
 "$host/initramfs-run.sh" "$work/run.cpio" "${run_opts[@]}" -- "$@"

@@ -26,7 +26,8 @@ log() { echo "deps-arm: $*" >&2; }
 
 # libc6-dev-armhf-cross is only a Recommends of the compiler, and apt.sh
 # installs without those: static armhf binaries need its libc.a.
-zcdev_apt_install deps-arm qemu-system-arm gcc-arm-linux-gnueabihf libc6-dev-armhf-cross || exit 1
+zcdev_apt_install deps-arm qemu-system-arm gcc-arm-linux-gnueabihf libc6-dev-armhf-cross \
+	device-tree-compiler || exit 1
 
 # apt-get download PKG... into a fresh dir and extract each into ROOT.
 fetch_extract() { # ROOT PKG...

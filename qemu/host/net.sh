@@ -2,10 +2,13 @@
 # The guest's network topology: which NICs the VM gets and what must exist on
 # the host side for them. Sourced by run.sh, which calls, in order:
 #
-#   net_setup MODE     prepare the host side; sets NET_MODE (the topology the
+#   net_setup MODE [ARCH DIR]
+#                      prepare the host side; sets NET_MODE (the topology the
 #                      guest really gets: nic may fall back to hub), fills
 #                      NET_QEMU_ARGS (QEMU options) and NET_WRAP (a command
-#                      prefix for QEMU: `ip netns exec NS` for the taps)
+#                      prefix for QEMU: `ip netns exec NS` for the taps);
+#                      ARCH arm: the board's LAN9118 instead (below), its
+#                      socket in DIR (the run's scratch directory)
 #   net_teardown       undo net_setup; safe after a failed or partial setup
 #                      and safe to call twice
 #
@@ -28,6 +31,16 @@
 #          on the host, but the NICs get no offloads, so the stack copies
 #          (linearizes) zero-copy sends and TCP is slow.
 # ZCDEV_NET_FORCE_HUB=1 makes nic behave as if the taps could not be made.
+#
+# The ARM board (run.sh --arch arm) has no PCI, so no virtio NICs: nic and
+# hub both give it the LAN9118 that QEMU's smdkc210 maps when it has a NIC,
+# on a datagram netdev that sends every frame back to the NIC itself (a
+# Unix socket that sends to its own address). guest/net-lan9118.sh puts a
+# macvlan on it into netns "peer", so root <-> peer traffic goes out
+# through the LAN9118 and back in. The chip has no scatter-gather or
+# checksum offload: the topology is hub's (copied sends) either way. The
+# kernel needs smsc911x and macvlan (ZCDEV_EXTRA_KMODS) and a device tree
+# that declares the chip (run.sh: host/dtb-lan9118.sh).
 #
 # Addresses come from the benchmarking range 198.18.0.0/15 and 2001:2::/48
 # (never private ranges): guest/net-nic.sh assigns them.
@@ -114,8 +127,33 @@ _net_taps() {
 	return 0
 }
 
+# The ARM board's half of nic and hub (see the top).
+_net_lan9118() { # MODE DIR
+	local sock=$2/lan9118.sock
+	# sun_path holds 107 bytes and a NUL; QEMU would refuse a longer one.
+	((${#sock} < 108)) || {
+		echo "run.sh: --arch arm --net: the socket path $sock is too long for a Unix socket (move the checkout)" >&2
+		return 2
+	}
+	[[ $1 == hub ]] ||
+		echo "run.sh: warning: --arch arm: the board's one NIC, a LAN9118, has no offloads: --net $1 gives the hub topology; zero-copy sends will report copied" >&2
+	# shellcheck disable=SC2034 # NET_* are read by run.sh
+	NET_MODE=hub NET_WRAP=()
+	# QEMU option values escape a comma by doubling it.
+	sock=${sock//,/,,}
+	# shellcheck disable=SC2034
+	NET_QEMU_ARGS=(-netdev "dgram,id=n0,local.type=unix,local.path=$sock,remote.type=unix,remote.path=$sock"
+		-net "nic,netdev=n0,model=lan9118,macaddr=${NET_MACS[0]}")
+	export ZCDEV_EXTRA_KMODS="${ZCDEV_EXTRA_KMODS:+$ZCDEV_EXTRA_KMODS }smsc911x macvlan"
+}
+
 net_setup() {
 	local i
+	if [[ ${2:-x86_64} == arm && $1 != none ]]; then
+		case $1 in
+		nic | hub) _net_lan9118 "$1" "${3:?net_setup: arm needs a DIR}"; return ;;
+		esac
+	fi
 	# shellcheck disable=SC2034 # NET_* are read by run.sh
 	case $1 in
 	none)

@@ -429,6 +429,52 @@ static void reap_untouched(struct __test_metadata *_metadata,
 	EXPECT_EQ(self->prep_id, rules_reap_one(self));
 }
 
+/*
+ * A ring of 8 slots for a file without one: a file has one ring for its
+ * life, so every call gets a freshly opened file.
+ */
+static int send_ring_prepare(FIXTURE_DATA(rules) *self, void *arg)
+{
+	struct zcdev_send_ring *r = arg;
+	int fd = zt_open();
+
+	if (fd < 0)
+		return fd;
+	close(self->fd);
+	self->fd = fd;
+	r->entries = 8;
+	return 0;
+}
+
+static void send_ring_done(struct __test_metadata *_metadata,
+			   FIXTURE_DATA(rules) *self, void *arg)
+{
+	struct zcdev_send_ring *r = arg;
+	void *p;
+
+	EXPECT_EQ(8U, r->entries);
+	EXPECT_EQ((__u32)sizeof(struct zcdev_send_completion), r->entry_size);
+	EXPECT_EQ(0U, r->head_offset);
+	EXPECT_EQ(64U, r->tail_offset);
+	EXPECT_EQ(128U, r->entries_offset);
+	EXPECT_EQ((__u64)getpagesize(), r->mmap_bytes);
+	p = mmap(NULL, r->mmap_bytes, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 self->fd, ZCDEV_SEND_RING_OFFSET);
+	ASSERT_NE(MAP_FAILED, p) TH_LOG("mmap ring: %s", strerror(errno));
+	munmap(p, r->mmap_bytes);
+}
+
+/* Still no ring: nothing to map at its offset. */
+static void send_ring_untouched(struct __test_metadata *_metadata,
+				FIXTURE_DATA(rules) *self)
+{
+	void *p = mmap(NULL, getpagesize(), PROT_READ, MAP_SHARED, self->fd,
+		       ZCDEV_SEND_RING_OFFSET);
+
+	EXPECT_EQ(MAP_FAILED, p);
+	EXPECT_EQ(ENXIO, errno);
+}
+
 /* An fd of the dma-buf of self->src; no other fd is opened. */
 static int export_prepare(FIXTURE_DATA(rules) *self, void *arg)
 {
@@ -603,6 +649,17 @@ static const struct rules_row row_send_reap = {
 	.check_untouched = reap_untouched,
 };
 
+static const struct rules_row row_send_ring = {
+	ROW("send_ring", zcdev_send_ring, ZCDEV_IOC_SEND_RING,
+	    ZCDEV_SEND_RING_SIZE_VER0),
+	.reserved = { RESERVED(zcdev_send_ring, reserved) },
+	.has_output = true,
+	.need = NEED_SEND,
+	.prepare = send_ring_prepare,
+	.check_done = send_ring_done,
+	.check_untouched = send_ring_untouched,
+};
+
 static const struct rules_row row_export = {
 	ROW("export", zcdev_export, ZCDEV_IOC_EXPORT, ZCDEV_EXPORT_SIZE_VER0),
 	.known_flags = ZCDEV_EXPORT_CLOEXEC | ZCDEV_EXPORT_RDWR,
@@ -626,7 +683,7 @@ static const struct rules_row row_import = {
 static const struct rules_row *const all_rows[] = {
 	&row_info, &row_alloc, &row_free, &row_query, &row_sync,
 	&row_dma_submit, &row_dma_wait, &row_dma_cancel, &row_dma_stats,
-	&row_send, &row_send_reap, &row_export, &row_import,
+	&row_send, &row_send_reap, &row_send_ring, &row_export, &row_import,
 };
 
 FIXTURE_VARIANT(rules) {
@@ -644,6 +701,7 @@ FIXTURE_VARIANT_ADD(rules, dma_cancel) { .row = &row_dma_cancel };
 FIXTURE_VARIANT_ADD(rules, dma_stats) { .row = &row_dma_stats };
 FIXTURE_VARIANT_ADD(rules, send) { .row = &row_send };
 FIXTURE_VARIANT_ADD(rules, send_reap) { .row = &row_send_reap };
+FIXTURE_VARIANT_ADD(rules, send_ring) { .row = &row_send_ring };
 FIXTURE_VARIANT_ADD(rules, export) { .row = &row_export };
 FIXTURE_VARIANT_ADD(rules, import) { .row = &row_import };
 

@@ -18,7 +18,8 @@
  * positive throughput in every row.
  *
  * The tools are looked up next to zcbench in PATH ($ZCBENCH names
- * zcbench). The ARM payload has none (its board has no network): SKIP.
+ * zcbench). The ARM payload does not build them (the board's only NIC, a
+ * LAN9118 without offloads, moves ~2 MB/s: no zero-copy to compare): SKIP.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -171,7 +172,7 @@ static void cleanup(struct round *r)
 #define NEED_TOOL(name, buf)						\
 	do {								\
 		if (is_arm())						\
-			SKIP(return, "the ARM payload has no network peers (no network on the board)"); \
+			SKIP(return, "the ARM payload has no kernel peer tools (its LAN9118 path copies at ~2 MB/s)"); \
 		ASSERT_NE(NULL, which(name, buf, sizeof(buf)))		\
 			TH_LOG("%s not in PATH: the payload lacks it (make guest, qemu/host/build-net-peers.sh)", name); \
 	} while (0)
@@ -255,7 +256,7 @@ static void sendloop_round(struct __test_metadata *_metadata, const char *size,
 	int fd;
 
 	if (is_arm())
-		SKIP(return, "the ARM payload has no network peers (no network on the board)");
+		SKIP(return, "the ARM payload has no kernel peer tools (its LAN9118 path copies at ~2 MB/s)");
 	fd = open("/dev/zcdev", O_RDWR);
 	if (fd < 0)
 		SKIP(return, "/dev/zcdev: %s", strerror(errno));

@@ -85,7 +85,7 @@
 #include <linux/types.h>
 #include <linux/ioctl.h>
 
-#define ZCDEV_ABI_VERSION	3
+#define ZCDEV_ABI_VERSION	4
 #define ZCDEV_IOC_MAGIC		0xBD
 
 /* Largest argument struct the module reads (E2BIG above it). */
@@ -106,6 +106,7 @@
 #define ZCDEV_FEAT_SEND		0x8ULL	/* ZCDEV_IOC_SEND and splice_read */
 #define ZCDEV_FEAT_DMABUF	0x10ULL	/* ZCDEV_IOC_EXPORT and ZCDEV_IOC_IMPORT */
 #define ZCDEV_FEAT_SEND_COALESCE 0x20ULL /* ZCDEV_SEND_COALESCE (ABI 3) */
+#define ZCDEV_FEAT_SEND_RING	0x40ULL	/* ZCDEV_IOC_SEND_RING (ABI 4) */
 
 /**
  * struct zcdev_info - ZCDEV_IOC_INFO: module version and limits
@@ -604,7 +605,8 @@ struct zcdev_send_completion {
  *	completion (see "Waiting" above): 0 returns at once,
  *	ZCDEV_DEADLINE_NEVER waits for at least one; when it passes the call
  *	succeeds with @nr 0
- * @pending: out: sends of this file not yet completed
+ * @pending: out: completions of this file still to come (sends the stack
+ *	holds; sends that joined one completion count once)
  * @entry_size: sizeof(struct zcdev_send_completion) as the caller knows
  *	it, the stride of @entries_ptr: ZCDEV_SEND_COMPLETION_SIZE_VER0 ..
  *	ZCDEV_MAX_ARG_SIZE (EINVAL below, E2BIG above); below
@@ -625,6 +627,55 @@ struct zcdev_reap {
 	__u64 pending;
 	__u32 entry_size;
 	__u32 reserved;
+};
+
+/* mmap offset of the file's send completion ring (ZCDEV_IOC_SEND_RING) */
+#define ZCDEV_SEND_RING_OFFSET	0ULL
+/* Most slots a ring may have. */
+#define ZCDEV_SEND_RING_MAX	65536
+
+/**
+ * struct zcdev_send_ring - ZCDEV_IOC_SEND_RING: completions in shared memory
+ * @size: sizeof(struct zcdev_send_ring)
+ * @flags: must be 0
+ * @entries: slots, a power of two, 1..ZCDEV_SEND_RING_MAX
+ * @entry_size: out: bytes per slot (sizeof(struct zcdev_send_completion)
+ *	of the module, at least ZCDEV_SEND_COMPLETION_SIZE_VER1)
+ * @head_offset: out: where the __u32 head (consumer index) lies in the
+ *	mapping; only userspace writes it
+ * @tail_offset: out: where the __u32 tail (producer index) lies; only the
+ *	kernel writes it
+ * @entries_offset: out: where slot 0 lies
+ * @reserved: zero
+ * @mmap_bytes: out: bytes to map, MAP_SHARED, at ZCDEV_SEND_RING_OFFSET
+ *
+ * Once a file has a ring (one per file, for the file's life), its send
+ * completions, including those already waiting, go to slot
+ * (index & (@entries - 1)) of the mapping: the kernel writes the slot, then
+ * stores tail + 1 with release semantics; a consumer loads tail with
+ * acquire, reads the slots from head to tail, then stores the new head
+ * with release. Indices are free-running __u32. Sends in flight plus
+ * completions not yet consumed stay below @entries (and send_queue_depth):
+ * ZCDEV_IOC_SEND fails with EBUSY beyond, so a ring is never overrun. A
+ * head that is not between the kernel's tail - @entries and its tail reads
+ * as a full ring: completions then wait for SEND_REAP instead, and none is
+ * lost. poll() reports EPOLLIN while the ring holds unconsumed completions.
+ * SEND_REAP still works and consumes from the ring (moving head); use it
+ * or the mapping, not both at once. The mapping holds the file, as buffer
+ * mappings do. Errors: EINVAL (flags, reserved, @entries), EBUSY (a ring
+ * exists, or sends in flight and unreaped completions exceed @entries),
+ * ENOMEM.
+ */
+struct zcdev_send_ring {
+	__u32 size;
+	__u32 flags;
+	__u32 entries;
+	__u32 entry_size;
+	__u32 head_offset;
+	__u32 tail_offset;
+	__u32 entries_offset;
+	__u32 reserved;
+	__u64 mmap_bytes;
 };
 
 /* zcdev_export.flags */
@@ -702,6 +753,7 @@ struct zcdev_import {
 #define ZCDEV_IOC_DMA_STATS	_IOWR(ZCDEV_IOC_MAGIC, 0x13, struct zcdev_dma_stats)
 #define ZCDEV_IOC_SEND		_IOWR(ZCDEV_IOC_MAGIC, 0x20, struct zcdev_send)
 #define ZCDEV_IOC_SEND_REAP	_IOWR(ZCDEV_IOC_MAGIC, 0x21, struct zcdev_reap)
+#define ZCDEV_IOC_SEND_RING	_IOWR(ZCDEV_IOC_MAGIC, 0x22, struct zcdev_send_ring)
 #define ZCDEV_IOC_EXPORT	_IOWR(ZCDEV_IOC_MAGIC, 0x30, struct zcdev_export)
 #define ZCDEV_IOC_IMPORT	_IOWR(ZCDEV_IOC_MAGIC, 0x31, struct zcdev_import)
 
@@ -718,6 +770,7 @@ struct zcdev_import {
 #define ZCDEV_DMA_STATS_SIZE_VER0	136
 #define ZCDEV_SEND_SIZE_VER0		56
 #define ZCDEV_REAP_SIZE_VER0		48
+#define ZCDEV_SEND_RING_SIZE_VER0	40
 #define ZCDEV_EXPORT_SIZE_VER0		16
 #define ZCDEV_IMPORT_SIZE_VER0		32
 

@@ -68,6 +68,7 @@ struct sl_cfg {
 	bool verify;
 	bool rx_plain;		/* --rx-plain: zcbench run's receiver shape */
 	bool no_coalesce;	/* --no-coalesce: one completion per send */
+	bool no_ring;		/* --no-ring: SEND_REAP for every reap */
 	int verbose;
 	struct sockaddr_storage dst;
 	socklen_t alen;
@@ -109,6 +110,9 @@ static const char help[] =
 "      --no-coalesce  one completion per send (default: ZCDEV_SEND_COALESCE\n"
 "                 where the module has it, so consecutive sends share a\n"
 "                 completion as msg_zerocopy's do)\n"
+"      --no-ring  reap with ZCDEV_IOC_SEND_REAP (default: from the mapped\n"
+"                 completion ring, without a system call, where the module\n"
+"                 has it; SEND_REAP only to wait at the end)\n"
 "      --rx-plain with -r: zcbench run's receiver instead of msg_zerocopy's:\n"
 "                 default (autotuned) SO_RCVBUF, no SO_RCVLOWAT, blocking\n"
 "                 reads until the sender closes\n"
@@ -144,17 +148,26 @@ static int do_poll(int fd, short events)
 	return n > 0 && (pfd.revents & events);
 }
 
-/* Every completion waiting (deadline 0: never sleeps), as do_recv_completions(). */
-static void reap_all(int zfd, struct sl_stats *st, int64_t wait_ns)
+/*
+ * Every completion waiting (deadline 0: never sleeps), as
+ * do_recv_completions(); from @ring (if mapped) by loads, the system call
+ * only to wait.
+ */
+static void reap_all(int zfd, struct zc_send_ring *ring, struct sl_stats *st,
+		     int64_t wait_ns)
 {
 	struct zcdev_send_completion c[SL_REAP_MAX];
 	int n, i, zc;
 
 	do {
-		st->syscalls++;
 		st->reaps++;
-		n = zc_send_reap(zfd, c, SL_REAP_MAX,
-				 wait_ns ? zc_deadline_after_ns(wait_ns) : 0, NULL);
+		n = ring->map ? (int)zc_send_ring_reap(ring, c, SL_REAP_MAX) : 0;
+		if (!n && (wait_ns || !ring->map)) {
+			st->syscalls++;
+			n = zc_send_reap(zfd, c, SL_REAP_MAX,
+					 wait_ns ? zc_deadline_after_ns(wait_ns) : 0,
+					 NULL);
+		}
 		if (n < 0 && n != -EINTR)
 			zb_die("ZCDEV_IOC_SEND_REAP: %s", zc_errname(n));
 		for (i = 0; i < n; i++) {
@@ -220,6 +233,7 @@ static int do_tx(const struct sl_cfg *c)
 	uint64_t tstop, cursor = 0, id;
 	size_t blen = SL_RING_PAYLOADS * (size_t)c->payload;
 	uint32_t sflags = 0;
+	struct zc_send_ring ring = { 0 };
 	void *map;
 	ssize_t ret;
 	int zfd, fd, err;
@@ -235,6 +249,12 @@ static int do_tx(const struct sl_cfg *c)
 		sflags |= ZCDEV_SEND_COALESCE;
 	if (!c->blocking)
 		sflags |= ZCDEV_SEND_DONTWAIT;
+	/* As many slots as send_queue_depth's default allows in flight. */
+	if (!c->no_ring && (info.features & ZCDEV_FEAT_SEND_RING)) {
+		err = zc_send_ring_open(zfd, 1024, &ring);
+		if (err)
+			zb_die("ZCDEV_IOC_SEND_RING: %s", zc_errname(err));
+	}
 	err = zc_alloc(zfd, ZCDEV_BUF_PAGES, blen, &buf);
 	if (!err)
 		err = zc_map(zfd, &buf, 0, blen, PROT_READ | PROT_WRITE, &map);
@@ -260,7 +280,7 @@ static int do_tx(const struct sl_cfg *c)
 		}
 		if (ret == -EBUSY && c->zerocopy) {
 			/* send_queue_depth unreaped: msg_zerocopy's ENOBUFS. */
-			reap_all(zfd, &st, 0);
+			reap_all(zfd, &ring, &st, 0);
 		} else if (ret < 0 && ret != -EAGAIN && ret != -EINTR) {
 			zb_die("send: %s", zc_errname(ret));
 		} else if (ret >= 0) {
@@ -278,27 +298,28 @@ static int do_tx(const struct sl_cfg *c)
 		}
 
 		if (c->zerocopy && st.since_reap >= (unsigned int)c->limit)
-			reap_all(zfd, &st, 0);
+			reap_all(zfd, &ring, &st, 0);
 
 		while (!c->blocking) {
 			st.syscalls++;
 			if (do_poll(fd, POLLOUT))
 				break;
 			if (c->zerocopy)
-				reap_all(zfd, &st, 0);
+				reap_all(zfd, &ring, &st, 0);
 		}
 	} while (now_ms() < tstop);
 
 	/* do_recv_remaining_completions(): at most SL_WAIT_MS in all. */
 	tstop = now_ms() + SL_WAIT_MS;
 	while (c->zerocopy && st.completions < st.expected && now_ms() < tstop)
-		reap_all(zfd, &st, (int64_t)(tstop - now_ms()) * 1000000);
+		reap_all(zfd, &ring, &st, (int64_t)(tstop - now_ms()) * 1000000);
 	if (st.completions < st.expected)
 		fprintf(stderr, "missing notifications: %lu < %lu\n",
 			st.completions, st.expected);
 	if (close(fd))
 		zb_die("close: %s", strerror(errno));
 	report(c, &st, false);
+	zc_send_ring_close(&ring);
 	zc_unmap(map, blen);
 	close(zfd);
 	return st.completions < st.expected;
@@ -452,6 +473,7 @@ int cmd_sendloop(int argc, char **argv)
 		{ "blocking", no_argument, NULL, 'b' },
 		{ "rx-plain", no_argument, NULL, 'P' },
 		{ "no-coalesce", no_argument, NULL, 'N' },
+		{ "no-ring", no_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	struct sl_cfg c = {
@@ -483,6 +505,7 @@ int cmd_sendloop(int argc, char **argv)
 		case 'b': c.blocking = true; break;
 		case 'P': c.rx_plain = true; break;
 		case 'N': c.no_coalesce = true; break;
+		case 'R': c.no_ring = true; break;
 		case 'h': fputs(help, stdout); return 0;
 		default: fputs(help, stderr); return 2;
 		}

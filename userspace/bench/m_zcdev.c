@@ -10,7 +10,9 @@
  * methods that send already-loaded user memory: msgzc and
  * io_uring send_zc (fixed). Like MSG_ZEROCOPY's, consecutive sends share
  * a completion while the stack still holds the previous one
- * (ZCDEV_SEND_COALESCE, where the module has it).
+ * (ZCDEV_SEND_COALESCE, where the module has it), and completions are
+ * read from the file's completion ring without a system call
+ * (ZCDEV_IOC_SEND_RING), SEND_REAP only to wait.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -28,7 +30,11 @@ struct zcdev_priv {
 	int fd;
 	struct zc_buf buf;
 	bool coalesce;	/* ZCDEV_SEND_COALESCE: sends share completions */
+	struct zc_send_ring ring;	/* .map NULL: reap with SEND_REAP */
 };
+
+/* The module's default send_queue_depth: the ring never limits more. */
+#define RING_ENTRIES	1024
 
 static inline size_t chunk(const struct run *r, uint64_t off)
 {
@@ -60,6 +66,10 @@ static int zcdev_setup(struct run *r, uint64_t feat, const char *what)
 				  (unsigned long long)info.features);
 	/* The sends walk the buffer: each continues the one before. */
 	z->coalesce = info.features & ZCDEV_FEAT_SEND_COALESCE;
+	/* Completions by loads where the module has a ring; else SEND_REAP. */
+	if ((info.features & ZCDEV_FEAT_SEND_RING) &&
+	    zc_send_ring_open(z->fd, RING_ENTRIES, &z->ring))
+		memset(&z->ring, 0, sizeof(z->ring));
 	err = zc_alloc(z->fd, ZCDEV_BUF_PAGES, r->size, &z->buf);
 	if (err)
 		return zb_unavail(r, "PAGES buffer of %llu bytes: %s",
@@ -91,6 +101,7 @@ static void zcdev_teardown(struct run *r)
 
 	if (!z)
 		return;
+	zc_send_ring_close(&z->ring);
 	if (z->fd >= 0)
 		close(z->fd);	/* frees the buffer with the file */
 	free(z);
@@ -105,12 +116,19 @@ static int reap(struct run *r, struct zcdev_priv *z, int64_t wait_ns,
 		uint64_t *pending)
 {
 	struct zcdev_send_completion c[REAP_MAX];
-	int n, i, sends = 0;
+	int n = 0, i, sends = 0;
 
-	sc_count(r, 1);
-	n = zc_send_reap(z->fd, c, REAP_MAX, zc_deadline_after_ns(wait_ns), pending);
-	if (n < 0)
-		return zb_fail(r, "ZCDEV_IOC_SEND_REAP: %s", zc_errname(n));
+	if (z->ring.map)
+		n = (int)zc_send_ring_reap(&z->ring, c, REAP_MAX);
+	/* The system call only to wait, or without a ring. */
+	if (!n && (wait_ns || !z->ring.map)) {
+		sc_count(r, 1);
+		n = zc_send_reap(z->fd, c, REAP_MAX,
+				 zc_deadline_after_ns(wait_ns), pending);
+		if (n < 0)
+			return zb_fail(r, "ZCDEV_IOC_SEND_REAP: %s",
+				       zc_errname(n));
+	}
 	for (i = 0; i < n; i++) {
 		if (c[i].flags & ZCDEV_COMPL_COPIED) {
 			r->cnt.copied_bytes += c[i].bytes;
@@ -192,7 +210,7 @@ static int zsendfile_xfer(struct run *r)
 
 static const struct method zcdev_send = {
 	.name = "zcdev_send", .workload = "file2sock",
-	.desc = "ZCDEV_IOC_SEND (COALESCE) of a PAGES buffer, --bufsize per send; completions via SEND_REAP",
+	.desc = "ZCDEV_IOC_SEND (COALESCE) of a PAGES buffer, --bufsize per send; completions from the mapped ring (SEND_REAP to wait)",
 	.source = "zcdev PAGES buffer (file loaded once)",
 	.needs = NEED_SOCK | NEED_ZCDEV | NEED_ZC_SEND, .receivers = 1, .zc = true,
 	.events = ZEV_SEND_COMPLETE, .setup = send_setup, .xfer = zsend_xfer, .teardown = zcdev_teardown,

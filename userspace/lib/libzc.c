@@ -314,6 +314,36 @@ int zc_send_reap(int fd, struct zcdev_send_completion *c, uint32_t max,
 	return (int)r.nr;
 }
 
+int zc_send_ring_open(int fd, uint32_t entries, struct zc_send_ring *r)
+{
+	struct zcdev_send_ring a = { .size = sizeof(a), .entries = entries };
+	unsigned char *p;
+	int ret = zc_ioctl(fd, ZCDEV_IOC_SEND_RING, &a);
+
+	memset(r, 0, sizeof(*r));
+	if (ret)
+		return ret;
+	p = mmap(NULL, a.mmap_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		 ZCDEV_SEND_RING_OFFSET);
+	if (p == MAP_FAILED)
+		return -errno;
+	r->map = p;
+	r->map_len = a.mmap_bytes;
+	r->head = (uint32_t *)(p + a.head_offset);
+	r->tail = (const uint32_t *)(p + a.tail_offset);
+	r->slots = p + a.entries_offset;
+	r->mask = entries - 1;
+	r->entry_size = a.entry_size;
+	return 0;
+}
+
+void zc_send_ring_close(struct zc_send_ring *r)
+{
+	if (r->map)
+		munmap(r->map, r->map_len);
+	memset(r, 0, sizeof(*r));
+}
+
 static uint64_t zc_page_size(void)
 {
 	long ps = sysconf(_SC_PAGESIZE);

@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/types.h>
 #include <linux/zcdev.h>
 
@@ -239,6 +240,49 @@ int zc_send_reap(int fd, struct zcdev_send_completion *c, uint32_t max,
 static inline uint64_t zc_compl_sends(const struct zcdev_send_completion *c)
 {
 	return c->last_id > c->id ? c->last_id - c->id + 1 : 1;
+}
+
+/* ---- the send completion ring (libzc.c): ZCDEV_IOC_SEND_RING ---- */
+
+/* A file's completion ring as mapped here. */
+struct zc_send_ring {
+	void *map;
+	size_t map_len;
+	uint32_t *head;		/* ours to store */
+	const uint32_t *tail;	/* the kernel's */
+	const unsigned char *slots;
+	uint32_t mask;
+	uint32_t entry_size;
+};
+
+/*
+ * Gives @fd a ring of @entries slots (a power of two) and maps it into
+ * *@r. 0 or -errno (EBUSY: the file has one already).
+ */
+int zc_send_ring_open(int fd, uint32_t entries, struct zc_send_ring *r);
+void zc_send_ring_close(struct zc_send_ring *r);
+
+/*
+ * Takes up to @max completions from the ring into @c, oldest first, with
+ * loads and one store (no system call). Returns how many.
+ */
+static inline unsigned int zc_send_ring_reap(struct zc_send_ring *r,
+					     struct zcdev_send_completion *c,
+					     unsigned int max)
+{
+	uint32_t head = *r->head;
+	uint32_t tail = __atomic_load_n(r->tail, __ATOMIC_ACQUIRE);
+	size_t len = r->entry_size < sizeof(*c) ? r->entry_size : sizeof(*c);
+	unsigned int n = 0;
+
+	for (; head != tail && n < max; head++, n++) {
+		memset(&c[n], 0, sizeof(*c));
+		memcpy(&c[n], r->slots + (size_t)(head & r->mask) * r->entry_size,
+		       len);
+	}
+	/* Release: our reads of the slots come before the kernel reuses them. */
+	__atomic_store_n(r->head, head, __ATOMIC_RELEASE);
+	return n;
 }
 
 /* ---- parsing and formatting shared by the tools (parse.c) ---- */
