@@ -93,6 +93,21 @@ u32 zcdev_send_ring_used(const struct zcdev_send_ring_k *ring)
 	return min(used, ring->mask + 1);
 }
 
+/*
+ * Completions a consumer at userspace's head can take; send_lock held.
+ * Unlike zcdev_send_ring_used(), a head that is not honest gives none:
+ * waiters and poll() then go by the file's list, where the completions a
+ * "full" ring turns away wait, instead of waking for slots SEND_REAP
+ * cannot deliver.
+ */
+bool zcdev_send_ring_ready(const struct zcdev_send_ring_k *ring)
+{
+	/* Acquire: pairs with the consumer's release of its head. */
+	u32 avail = ring->k_tail - smp_load_acquire(ring->head);
+
+	return avail && avail <= ring->mask + 1;
+}
+
 /* Publish @c; false if the ring is full. send_lock held, any context. */
 bool zcdev_send_ring_push(struct zcdev_send_ring_k *ring,
 			  const struct zcdev_send_completion *c)

@@ -484,7 +484,7 @@ static bool zcdev_send_any_done(struct zcdev_file *zf)
 		return false;
 	/* The ring goes only at release, when nobody polls or waits. */
 	spin_lock_irq(&zf->send_lock);
-	any = zcdev_send_ring_used(ring);
+	any = zcdev_send_ring_ready(ring);
 	spin_unlock_irq(&zf->send_lock);
 	return any;
 }

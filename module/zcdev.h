@@ -271,6 +271,7 @@ int zcdev_send_ring_mmap(struct zcdev_file *zf, struct vm_area_struct *vma);
 void zcdev_send_ring_free(struct zcdev_send_ring_k *ring);
 u32 zcdev_send_ring_entries(const struct zcdev_send_ring_k *ring);
 u32 zcdev_send_ring_used(const struct zcdev_send_ring_k *ring);
+bool zcdev_send_ring_ready(const struct zcdev_send_ring_k *ring);
 bool zcdev_send_ring_push(struct zcdev_send_ring_k *ring,
 			  const struct zcdev_send_completion *c);
 unsigned int zcdev_send_ring_peek(const struct zcdev_send_ring_k *ring,

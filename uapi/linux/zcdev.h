@@ -659,7 +659,8 @@ struct zcdev_reap {
  * ZCDEV_IOC_SEND fails with EBUSY beyond, so a ring is never overrun. A
  * head that is not between the kernel's tail - @entries and its tail reads
  * as a full ring: completions then wait for SEND_REAP instead, and none is
- * lost. poll() reports EPOLLIN while the ring holds unconsumed completions.
+ * lost. poll() reports EPOLLIN while the ring holds unconsumed completions
+ * (for an honest head) or SEND_REAP has some.
  * SEND_REAP still works and consumes from the ring (moving head); use it
  * or the mapping, not both at once. The mapping holds the file, as buffer
  * mappings do. Errors: EINVAL (flags, reserved, @entries), EBUSY (a ring

@@ -65,7 +65,7 @@ int cmd_report(int argc, char **argv)
 		zb_die("out of memory");
 	nwhere = zb_wheres(res, n, wheres);
 	for (w = 0; w < nwhere; w++) {
-		char title[160];
+		char title[200];
 
 		for (i = m = 0; i < n; i++)
 			if (!strcmp(res[i].where, wheres[w]))
@@ -74,6 +74,8 @@ int cmd_report(int argc, char **argv)
 			continue;
 		snprintf(title, sizeof(title), "%s: %s, %s, %.0f CPUs, %.0f MiB%s",
 			 wheres[w], sub[0].kernel, sub[0].accel, sub[0].cpus, sub[0].mem_mb,
+			 !strcmp(wheres[w], "vm-icount") ?
+			 " - QEMU instruction counting: timings deterministic (in-guest paths), copy counts exact" :
 			 !strcmp(sub[0].accel, "tcg") ?
 			 " - QEMU without KVM: timings emulated, copy counts exact" : "");
 		out_table(stdout, sub, m, title);

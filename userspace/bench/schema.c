@@ -12,7 +12,7 @@
 #define D(n, d) { #n, F_DBL, offsetof(struct result, n), 0, d }
 
 const struct field zb_fields[] = {
-	S(where, "vm (the QEMU guest), native (the host it ran on), or what ZCBENCH_WHERE said (zcbench-engines.sh: arm-ENGINE)"),
+	S(where, "vm (the QEMU guest, host-timed), vm-icount (the guest under qemu/run.sh --deterministic: instruction-counted time), native (the host it ran on), or what ZCBENCH_WHERE said (zcbench-engines.sh: arm-ENGINE)"),
 	S(workload, "file2sock, fanout, file2file, storage, dma, capture; dmatest for zcbench dma --json"),
 	S(method, "technique, see zcbench list"),
 	S(path, "loop (127.0.0.1), nic (the VM's NIC pair) or local (no socket)"),
