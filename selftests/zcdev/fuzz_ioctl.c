@@ -447,6 +447,34 @@ static void fuzz_send_reap(struct fuzz_ctx *c)
 		  sizeof(r), ZCDEV_REAP_SIZE_VER0);
 }
 
+/*
+ * Ask for a ring (mostly a valid size; a file gets one, then EBUSY), then
+ * map whatever ring there is and sometimes move its head anywhere: the
+ * module must take any head without hanging or overrunning.
+ */
+static void fuzz_send_ring(struct fuzz_ctx *c)
+{
+	struct zcdev_send_ring r = {
+		.flags = pick(c, 8) ? 0 : pick_flags(c),
+		.entries = pick(c, 4) ? 1U << pick(c, 18) : (__u32)rnd(c),
+		.reserved = pick(c, 8) ? 0 : pick_flags(c),
+	};
+	size_t len = (size_t)(1 + pick(c, 4)) * getpagesize();
+	__u32 *p;
+
+	fuzz_call(c, "SEND_RING", ZCDEV_IOC_SEND_RING, &r, sizeof(r),
+		  sizeof(r), ZCDEV_SEND_RING_SIZE_VER0);
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, c->fd,
+		 ZCDEV_SEND_RING_OFFSET);
+	note(c, "SEND_RING mmap", p == MAP_FAILED ? -1 : 0,
+	     p == MAP_FAILED ? errno : 0);
+	if (p == MAP_FAILED)
+		return;
+	if (!pick(c, 4))
+		p[0] = (__u32)rnd(c);	/* head_offset 0 */
+	munmap(p, len);
+}
+
 static void fuzz_export(struct fuzz_ctx *c)
 {
 	struct zcdev_export e = {
@@ -540,7 +568,7 @@ static void fuzz_file_ops(struct fuzz_ctx *c)
 static void (*const ops[])(struct fuzz_ctx *) = {
 	fuzz_alloc, fuzz_alloc, fuzz_free, fuzz_query, fuzz_sync, fuzz_info,
 	fuzz_dma_submit, fuzz_dma_wait, fuzz_dma_cancel, fuzz_dma_stats,
-	fuzz_send, fuzz_send_reap, fuzz_unknown, fuzz_file_ops,
+	fuzz_send, fuzz_send_reap, fuzz_send_ring, fuzz_unknown, fuzz_file_ops,
 	fuzz_export, fuzz_import,
 };
 

@@ -526,6 +526,14 @@ static int send_reap_entry_size_below_ver0(FIXTURE_DATA(refusal) *self)
 	return zt_ioctl(self->fd, ZCDEV_IOC_SEND_REAP, &r);
 }
 
+static int send_ring_entries_not_power_of_two(FIXTURE_DATA(refusal) *self)
+{
+	struct zcdev_send_ring r = { .size = sizeof(r), .entries = 3 };
+
+	self->value = 3;
+	return zt_ioctl(self->fd, ZCDEV_IOC_SEND_RING, &r);
+}
+
 enum refusal_need { NEED_NOTHING, NEED_DMA, NEED_SEND_COHERENT,
 		    NEED_SEND };
 
@@ -567,6 +575,8 @@ REFUSAL(send_from_coherent_buffer, NEED_SEND_COHERENT, "send", -EOPNOTSUPP,
 	"coherent_buffer");
 REFUSAL(send_reap_entry_size_below_ver0, NEED_SEND, "send_reap", -EINVAL,
 	"entry_size");
+REFUSAL(send_ring_entries_not_power_of_two, NEED_SEND, "send_ring", -EINVAL,
+	"entries");
 
 FIXTURE_SETUP(refusal)
 {
