@@ -11,6 +11,8 @@
 # ZCBENCH_VM_MODE=deterministic (default: qemu/run.sh --deterministic, one
 # vCPU, where vm-icount) or wallclock (host-timed, 2 vCPUs, where vm);
 # ZCBENCH_VM_TIMEOUT: seconds (default 1560 deterministic, 780 wallclock).
+# Then, in deterministic mode, the capture workload in a host-timed boot,
+# and (ZCBENCH_PEERS=0 leaves it out) zcbench peers in one more.
 # Expects `make guest` to have built and staged everything (make run does).
 # Exit status: 0; 1 if any method moved wrong data or the report failed;
 # the VM harness's status (qemu/run.sh --help) if the VM run failed.
@@ -83,7 +85,7 @@ fi
 
 # ---- VM: TCG, NIC pair, scratch disk ----
 if ((vm)); then
-	rm -f "$results/vm.jsonl" "$results/dma.txt" "$results/dma.jsonl"
+	rm -f "$results/vm.jsonl" "$results/dma.txt" "$results/dma.jsonl" "$results/peers.txt"
 	disk=$root/build/vm/zcbench-disk.img
 	mkdir -p "$root/build/vm"
 	rm -f "$disk"
@@ -109,10 +111,24 @@ if ((vm)); then
 	say "VM run done after $((SECONDS - start)) s"
 fi
 
+# ---- capture, host-timed: vivid paces its frames by jiffies, and under
+# icount (sleep=off) guest time leaps, so its capture thread once handed
+# schedule_timeout() a negative timeout, a kernel stack dump that fails
+# the run (zcbench-vm.sh leaves capture out there). What claim 9 judges
+# is the copies per frame, exact in either mode. ----
+if ((vm)) && [[ $vm_mode == deterministic ]]; then
+	say "VM capture run (host-timed, vivid), into $results/vm.jsonl"
+	"$root/qemu/run.sh" --mem 2048 --timeout 600 --share "$results" \
+		--log "$root/build/vm/capture.log" \
+		-- "zcbench run -w capture --dir /tmp --reps $reps --json /mnt/share/vm.jsonl --no-claims >/dev/null" ||
+		{ say "capture run failed (log: build/vm/capture.log)"; rc=$((rc ? rc : 1)); }
+	say "VM capture run done after $((SECONDS - start)) s"
+fi
+
 # ---- outside peers: zcbench's send peers beside the kernel's own
 # msg_zerocopy and io_uring_zerocopy_tx, same boot (zcbench peers; about
-# 5 min more in the VM, so only with ZCBENCH_PEERS=1) ----
-if ((vm)) && [[ ${ZCBENCH_PEERS:-0} == 1 ]]; then
+# 5 min more in the VM; ZCBENCH_PEERS=0 leaves it out) ----
+if ((vm)) && [[ ${ZCBENCH_PEERS:-1} == 1 ]]; then
 	say "VM peers run (zcbench peers), table in $results/peers.txt"
 	# shellcheck disable=SC2016 # $? and $rc are the guest shell's
 	"$root/qemu/run.sh" --net nic --timeout 1200 --share "$results" \
@@ -133,6 +149,11 @@ fi
 rm -f "$results"/plot-*.dat
 "$bin/zcbench" report --plot-data "$results" "${files[@]}" | tee "$results/report.txt" ||
 	rc=$((rc ? rc : 1))
+if [[ -s $results/peers.txt ]]; then
+	printf '\n==== zcbench peers in the VM (host-timed: the kernel'"'"'s msg_zerocopy and io_uring_zerocopy_tx beside zcdev) ====\n' |
+		tee -a "$results/report.txt"
+	tee -a "$results/report.txt" <"$results/peers.txt"
+fi
 if [[ -s $results/dma.txt ]]; then
 	printf '\n==== zcbench dma in the VM (dmatest-style: 1 file, 2 files in parallel on the channels, memcpy of the same bytes) ====\n%s\n' \
 		"$(grep -E '^(dma|memcpy):' "$results/dma.txt")" | tee -a "$results/report.txt"
