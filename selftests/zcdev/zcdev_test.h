@@ -38,6 +38,40 @@
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-parameter"
 #include "kselftest_harness.h"
+
+/*
+ * ZCDEV_TEST_TIMEOUT_SCALE=N in the environment (run-selftests.sh's
+ * test-env) multiplies every test's harness timeout by N, for kernels that
+ * run everything several times slower (KASAN on emulated 32-bit ARM). main
+ * applies it, once every test has registered itself.
+ */
+static inline void zt_scale_timeouts(void)
+{
+	const char *s = getenv("ZCDEV_TEST_TIMEOUT_SCALE");
+	struct __fixture_metadata *f;
+	struct __test_metadata *t;
+	long n = s ? strtol(s, NULL, 10) : 1;
+
+	if (n <= 1 || n > 100)
+		return;
+	for (f = __fixture_list; f; f = f->next)
+		for (t = f->tests; t; t = t->next)
+			t->timeout *= n;
+}
+
+#undef TEST_HARNESS_MAIN
+#define TEST_HARNESS_MAIN \
+	static void __attribute__((constructor)) \
+	__constructor_order_last(void) \
+	{ \
+		if (!__constructor_order) \
+			__constructor_order = _CONSTRUCTOR_ORDER_BACKWARD; \
+	} \
+	int main(int argc, char **argv) \
+	{ \
+		zt_scale_timeouts(); \
+		return test_harness_run(argc, argv); \
+	}
 #pragma GCC diagnostic pop
 
 #define ZT_DEV_DEFAULT	"/dev/zcdev"
@@ -81,6 +115,25 @@ static inline __u64 zt_deadline_in(__u64 ns)
 }
 
 /* fd of a new open file of the device, or -errno. */
+/* A /proc/meminfo field in kB, or -1 if the kernel has no such field. */
+static inline long zt_meminfo_kb(const char *field)
+{
+	size_t n = strlen(field);
+	FILE *f = fopen("/proc/meminfo", "re");
+	char line[128];
+	long kb = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, field, n) && line[n] == ':') {
+			kb = strtol(line + n + 1, NULL, 10);
+			break;
+		}
+	fclose(f);
+	return kb;
+}
+
 static inline int zt_open(void)
 {
 	int fd = open(zt_dev_path(), O_RDWR | O_CLOEXEC);
