@@ -97,7 +97,7 @@ ENV
 # through the PL330 (dma_data's random ranges, a dma-heap import, the
 # export race) were cut off part way. Every limit grows with it.
 if [[ $arch == arm ]]; then
-	echo "ZCDEV_TEST_TIMEOUT_SCALE=${ZCDEV_TEST_TIMEOUT_SCALE:-4}" >>"$guest/test-env"
+	echo "ZCDEV_TEST_TIMEOUT_SCALE=${ZCDEV_TEST_TIMEOUT_SCALE:-6}" >>"$guest/test-env"
 	sed -i 's/^timeout=.*/timeout=3600/' "$guest"/selftests/*/settings
 fi
 
