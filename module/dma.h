@@ -9,6 +9,7 @@
 #include <linux/dmaengine.h>
 #include <linux/ktime.h>
 #include <linux/mm_types.h>
+#include <linux/rbtree.h>
 #include <linux/workqueue.h>
 
 #include "zcdev.h"
@@ -38,20 +39,34 @@ struct zcdev_dma_end {
  * struct zcdev_dma_upage - one page of user memory a transfer touches
  * @uaddr: its user address, page aligned
  * @page: the pinned page, or NULL if pinning did not get that far
- * @dma: bus address of the page for the transfer's device
+ * @dma: bus address of the page for the transfer's device, within the
+ *	mapping of its run
+ * @map_pages: pages of the run whose mapping starts here (0: none does);
+ *	set on the first page of each run once its mapping is made
  * @read: some source lies in it
  * @write: some destination lies in it
- * @mapped: @dma is valid
- * @counted: counted among the page's writers in flight (dma_user.c)
  */
 struct zcdev_dma_upage {
 	unsigned long uaddr;
 	struct page *page;
 	dma_addr_t dma;
+	unsigned int map_pages;
 	bool read;
 	bool write;
-	bool mapped;
-	bool counted;
+};
+
+/**
+ * struct zcdev_dma_wrun - physically contiguous user pages a transfer writes
+ * @rb: in the tree of the pages written in flight (dma_user.c)
+ * @first: first pfn
+ * @last: last pfn
+ * @subtree_last: the interval tree's
+ */
+struct zcdev_dma_wrun {
+	struct rb_node rb;
+	unsigned long first;
+	unsigned long last;
+	unsigned long subtree_last;
 };
 
 /**
@@ -104,6 +119,9 @@ enum zcdev_xfer_state {
  * @nr_ends: entries in @ends that hold something to release
  * @upages: the distinct user pages of all ends, sorted by address
  * @nr_upages: entries in @upages
+ * @wruns: the runs of written pages among @upages
+ * @nr_wruns: entries in @wruns
+ * @nr_wruns_counted: the first entries of @wruns, counted as writers
  * @imports: the distinct imported buffers of all ends (dma_import.c)
  * @nr_imports: entries in @imports
  * @fence: the write fence added to every import the transfer writes,
@@ -138,6 +156,9 @@ struct zcdev_xfer {
 	unsigned int nr_ends;
 	struct zcdev_dma_upage *upages;
 	unsigned int nr_upages;
+	struct zcdev_dma_wrun *wruns;
+	unsigned int nr_wruns;
+	unsigned int nr_wruns_counted;
 	struct zcdev_dma_import *imports;
 	unsigned int nr_imports;
 	struct dma_fence *fence;

@@ -3,11 +3,14 @@
  * From the caller's segments to engine descriptors: every endpoint becomes
  * bus addresses for the channel's device (a zcdev buffer's own mapping, an
  * imported buffer's mapping for the transfer (dma_import.c), or user memory
- * pinned and mapped once per page by dma_user.c), and each segment becomes
- * the runs that are contiguous on both sides at once.
+ * pinned and mapped by dma_user.c, a physically contiguous run of pages at
+ * a time), and each segment becomes the runs that are contiguous on both
+ * sides at once.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/hash.h>
+#include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
 #include <linux/slab.h>
@@ -84,6 +87,8 @@ struct zcdev_dma_cursor {
 	unsigned int sg_left;
 	u64 skip;			/* bytes into the page or segment */
 	dma_addr_t single;		/* COHERENT buffer: next address */
+	u64 user_left;			/* user memory: bytes known contiguous */
+	dma_addr_t user_addr;		/* user memory: where they start */
 };
 
 static void zcdev_dma_cursor_init(struct zcdev_dma_cursor *cur,
@@ -104,34 +109,49 @@ static void zcdev_dma_cursor_init(struct zcdev_dma_cursor *cur,
 	}
 }
 
-/* User pages: bytes contiguous in bus addresses from the cursor on. */
+/*
+ * User pages: bytes contiguous in bus addresses from the cursor on, looked
+ * for only as far as @want (what is left of the end) and remembered until
+ * advanced past: when the other side cuts the runs short page after page,
+ * walking a long contiguous stretch again for each of them would take
+ * quadratic time.
+ */
 static u64 zcdev_dma_cursor_peek_user(struct zcdev_dma_cursor *cur,
-				      dma_addr_t *addr)
+				      dma_addr_t *addr, u64 want)
 {
 	const struct zcdev_dma_upage *u = cur->x->upages;
 	unsigned int i = cur->upage;
 	u64 n;
 
+	if (cur->user_left) {
+		*addr = cur->user_addr;
+		return cur->user_left;
+	}
 	if (i >= cur->x->nr_upages)
 		return 0;
 	*addr = u[i].dma + cur->skip;
 	n = PAGE_SIZE - cur->skip;
 	/* Adjacent user pages that are adjacent for the device too. */
-	while (i + 1 < cur->x->nr_upages &&
+	while (n < want && i + 1 < cur->x->nr_upages &&
 	       u[i + 1].uaddr == u[i].uaddr + PAGE_SIZE &&
 	       u[i + 1].dma == u[i].dma + PAGE_SIZE) {
 		n += PAGE_SIZE;
 		i++;
 	}
+	cur->user_addr = *addr;
+	cur->user_left = n;
 	return n;
 }
 
-/* Bytes contiguous from the cursor on (U64_MAX: all of them), at *@addr. */
+/*
+ * Bytes contiguous from the cursor on (U64_MAX: all of them), at *@addr;
+ * for user memory, at least @want if there are that many.
+ */
 static u64 zcdev_dma_cursor_peek(struct zcdev_dma_cursor *cur,
-				 dma_addr_t *addr)
+				 dma_addr_t *addr, u64 want)
 {
 	if (cur->x)
-		return zcdev_dma_cursor_peek_user(cur, addr);
+		return zcdev_dma_cursor_peek_user(cur, addr, want);
 	if (!cur->sg) {
 		*addr = cur->single;
 		return U64_MAX;
@@ -153,6 +173,8 @@ static void zcdev_dma_cursor_advance(struct zcdev_dma_cursor *cur, u64 n)
 		cur->skip += n;
 		cur->upage += cur->skip >> PAGE_SHIFT;
 		cur->skip = offset_in_page(cur->skip);
+		cur->user_left -= min(cur->user_left, n);
+		cur->user_addr += n;
 	} else if (cur->sg) {
 		cur->skip += n;
 	} else {
@@ -176,8 +198,8 @@ static unsigned int zcdev_dma_seg_runs(const struct zcdev_xfer *x,
 		dma_addr_t sa, da;
 		u64 len = min(left, max_run);
 
-		len = min(len, zcdev_dma_cursor_peek(&s, &sa));
-		len = min(len, zcdev_dma_cursor_peek(&d, &da));
+		len = min(len, zcdev_dma_cursor_peek(&s, &sa, left));
+		len = min(len, zcdev_dma_cursor_peek(&d, &da, left));
 		if (WARN_ON_ONCE(!len))
 			break;
 		if (runs) {
@@ -208,14 +230,23 @@ static struct zcdev_buf *zcdev_dma_end_mem(const struct zcdev_dma_end *end)
 	return end->buf;
 }
 
-/* The page holding the @i-th page of an end's range. */
-static struct page *zcdev_dma_end_page(const struct zcdev_xfer *x,
-				       const struct zcdev_dma_end *end,
-				       unsigned long i)
+/* Where an end's range starts in its page table (upages or buf->pages). */
+static unsigned long zcdev_dma_end_first_page(const struct zcdev_xfer *x,
+					      const struct zcdev_dma_end *end)
 {
 	if (end->is_user)
-		return x->upages[zcdev_dma_upage_find(x, end->offset) + i].page;
-	return zcdev_dma_end_mem(end)->pages[(end->offset >> PAGE_SHIFT) + i];
+		return zcdev_dma_upage_find(x, end->offset);
+	return end->offset >> PAGE_SHIFT;
+}
+
+/* The page holding the @i-th page of an end's range, @first from above. */
+static struct page *zcdev_dma_end_page(const struct zcdev_xfer *x,
+				       const struct zcdev_dma_end *end,
+				       unsigned long first, unsigned long i)
+{
+	if (end->is_user)
+		return x->upages[first + i].page;
+	return zcdev_dma_end_mem(end)->pages[first + i];
 }
 
 static int zcdev_dma_piece_cmp(const void *a, const void *b)
@@ -232,6 +263,7 @@ static unsigned int zcdev_dma_add_pieces(struct zcdev_dma_piece *p,
 					 const struct zcdev_dma_end *end,
 					 bool is_dst)
 {
+	unsigned long first = zcdev_dma_end_first_page(x, end);
 	u64 first_byte = offset_in_page(end->offset);
 	u64 len = end->len;
 	unsigned int n = 0;
@@ -239,7 +271,7 @@ static unsigned int zcdev_dma_add_pieces(struct zcdev_dma_piece *p,
 	while (len) {
 		u32 chunk = min_t(u64, len, PAGE_SIZE - first_byte);
 
-		p[n].page = zcdev_dma_end_page(x, end, n);
+		p[n].page = zcdev_dma_end_page(x, end, first, n);
 		p[n].first = first_byte;
 		p[n].end = first_byte + chunk;
 		p[n].is_dst = is_dst;
@@ -248,6 +280,111 @@ static unsigned int zcdev_dma_add_pieces(struct zcdev_dma_piece *p,
 		first_byte = 0;
 	}
 	return n;
+}
+
+/*
+ * The common case of the page comparison, in linear time: the source's
+ * pieces go into a hash table by page, the destination's look theirs up.
+ * -EAGAIN if the source holds a page twice (one page mapped at two user
+ * addresses), which a table of one piece per page cannot answer: the
+ * caller sorts instead.
+ */
+static int zcdev_dma_overlap_hashed(const struct zcdev_dma_piece *p,
+				    unsigned int nr_src, unsigned int nr,
+				    bool *overlap)
+{
+	unsigned int bits = ilog2(roundup_pow_of_two(2 * nr_src));
+	unsigned int mask = (1U << bits) - 1;
+	const struct zcdev_dma_piece **table;
+	unsigned int i, h;
+	int ret = 0;
+
+	table = kvcalloc(mask + 1, sizeof(*table), GFP_KERNEL);
+	if (!table)
+		return -ENOMEM;
+	for (i = 0; i < nr_src && !ret; i++) {
+		for (h = hash_ptr(p[i].page, bits); table[h]; h = (h + 1) & mask)
+			if (table[h]->page == p[i].page)
+				ret = -EAGAIN;
+		table[h] = &p[i];
+	}
+	for (i = nr_src; i < nr && !ret && !*overlap; i++)
+		for (h = hash_ptr(p[i].page, bits); table[h]; h = (h + 1) & mask)
+			if (table[h]->page == p[i].page) {
+				*overlap = p[i].first < table[h]->end &&
+					   table[h]->first < p[i].end;
+				break;
+			}
+	kvfree(table);
+	return ret;
+}
+
+/* Physically contiguous bytes of one side, [@start, @end). */
+struct zcdev_dma_prange {
+	phys_addr_t start;
+	phys_addr_t end;
+};
+
+/* Sides of at most this many stretches are compared stretch by stretch. */
+#define ZCDEV_DMA_FEW_PRANGES	8
+
+/*
+ * The physical stretches of an end, merged, into @r; 0 if there are more
+ * than @max. A page at a time, but a few instructions each.
+ */
+static unsigned int zcdev_dma_end_pranges(const struct zcdev_xfer *x,
+					  const struct zcdev_dma_end *end,
+					  struct zcdev_dma_prange *r,
+					  unsigned int max)
+{
+	unsigned long first = zcdev_dma_end_first_page(x, end), i;
+	u64 skip = offset_in_page(end->offset);
+	u64 len = end->len;
+	unsigned int n = 0;
+
+	for (i = 0; len; i++) {
+		u64 chunk = min_t(u64, len, PAGE_SIZE - skip);
+		phys_addr_t p = page_to_phys(zcdev_dma_end_page(x, end, first,
+								i)) + skip;
+
+		if (n && r[n - 1].end == p) {
+			r[n - 1].end += chunk;
+		} else {
+			if (n == max)
+				return 0;
+			r[n].start = p;
+			r[n].end = p + chunk;
+			n++;
+		}
+		len -= chunk;
+		skip = 0;
+	}
+	return n;
+}
+
+/*
+ * The overlap check for sides of few physically contiguous stretches
+ * (THP-backed or otherwise contiguous memory): every pair of stretches,
+ * with no allocation, no sorting and no table a page at a time. Returns
+ * false if a side has too many stretches for that.
+ */
+static bool zcdev_dma_overlap_few(const struct zcdev_xfer *x,
+				  const struct zcdev_dma_end *src,
+				  const struct zcdev_dma_end *dst, bool *overlap)
+{
+	struct zcdev_dma_prange s[ZCDEV_DMA_FEW_PRANGES];
+	struct zcdev_dma_prange d[ZCDEV_DMA_FEW_PRANGES];
+	unsigned int ns, nd, i, j;
+
+	ns = zcdev_dma_end_pranges(x, src, s, ARRAY_SIZE(s));
+	nd = ns ? zcdev_dma_end_pranges(x, dst, d, ARRAY_SIZE(d)) : 0;
+	if (!nd)
+		return false;
+	for (i = 0; i < ns; i++)
+		for (j = 0; j < nd; j++)
+			if (s[i].start < d[j].end && d[j].start < s[i].end)
+				*overlap = true;
+	return true;
 }
 
 /*
@@ -268,7 +405,8 @@ static int zcdev_dma_overlap(const struct zcdev_xfer *x,
 	struct zcdev_dma_piece *pieces;
 	u32 src_end = 0, dst_end = 0;
 	struct page *cur = NULL;
-	unsigned int n, i;
+	unsigned int n, nr_src, i;
+	int ret;
 
 	*overlap = false;
 	if ((src->buf && src->buf == dst->buf) || (smem && smem == dmem)) {
@@ -284,14 +422,21 @@ static int zcdev_dma_overlap(const struct zcdev_xfer *x,
 	/* Two buffers never share pages: only user memory can alias. */
 	if (!src->is_user && !dst->is_user)
 		return 0;
+	if (zcdev_dma_overlap_few(x, src, dst, overlap))
+		return 0;
 
 	n = DIV_ROUND_UP(offset_in_page(src->offset) + src->len, PAGE_SIZE) +
 	    DIV_ROUND_UP(offset_in_page(dst->offset) + dst->len, PAGE_SIZE);
 	pieces = kvmalloc_array(n, sizeof(*pieces), GFP_KERNEL);
 	if (!pieces)
 		return -ENOMEM;
-	n = zcdev_dma_add_pieces(pieces, x, src, false);
-	n += zcdev_dma_add_pieces(pieces + n, x, dst, true);
+	nr_src = zcdev_dma_add_pieces(pieces, x, src, false);
+	n = nr_src + zcdev_dma_add_pieces(pieces + nr_src, x, dst, true);
+	ret = zcdev_dma_overlap_hashed(pieces, nr_src, n, overlap);
+	if (ret != -EAGAIN) {
+		kvfree(pieces);
+		return ret;
+	}
 	sort(pieces, n, sizeof(*pieces), zcdev_dma_piece_cmp, NULL);
 
 	/* Sorted by page, then start: a piece overlaps an earlier one of the
