@@ -108,8 +108,14 @@ status=0
 if [[ $arch == arm ]]; then
 	# The board has 1 GiB whatever --mem says. The options come first
 	# here: make's ARCH=arm VMFLAGS carry the stock suite's --timeout.
+	# exynos_defconfig builds in s5p-sss, the Exynos crypto engine, which
+	# QEMU does not model: its ctr(aes) outranks the generic one and never
+	# completes, so gcm's setkey (kTLS in send_paths) waited forever in D
+	# state until the hung-task panic. Debian's armmp leaves it out; so
+	# does this run, without a rebuild.
 	ZCDEV_GUEST_DIR=$guest "$here/check.sh" "$@" --arch arm --kernel "$KERNEL" \
 		--modules-dir "$moddir" --dtb "$DTB" \
+		--append initcall_blacklist=s5p_aes_crypto_init \
 		--timeout "${ZCDEV_DEBUG_TIMEOUT:-7200}" || status=$?
 	echo "check-debug: suite took $((SECONDS - t1)) s on the ARM debug kernel" >&2
 	exit "$status"
