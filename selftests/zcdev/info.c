@@ -79,6 +79,14 @@ TEST_F(info, abi_3_features_have_send_coalesce)
 		  self->info.features & ZCDEV_FEAT_SEND_COALESCE);
 }
 
+/* ABI 4 brought the mapped send completion ring. */
+TEST_F(info, abi_4_features_have_send_ring)
+{
+	EXPECT_LE(4U, self->info.abi_version);
+	EXPECT_EQ(ZCDEV_FEAT_SEND_RING,
+		  self->info.features & ZCDEV_FEAT_SEND_RING);
+}
+
 TEST_F(info, new_file_holds_nothing)
 {
 	EXPECT_EQ(0ULL, self->info.file_bytes);

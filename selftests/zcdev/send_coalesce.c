@@ -5,7 +5,6 @@
  * ended) while the stack still holds that send's pages shares its
  * completion, which then covers the ids id .. last_id:
  *
- *  - INFO offers ZCDEV_FEAT_SEND_COALESCE from abi_version 3 on;
  *  - contiguous held sends share one completion (bytes summed, user_data
  *    of the last); without the flag each send completes alone;
  *  - a gap, another buffer, another socket, a completed predecessor or
@@ -583,39 +582,6 @@ static bool ranges_are(FIXTURE_DATA(coal) *self, const struct range *want,
 	EXPECT_TRUE(ranges_are(self, __want, ARRAY_SIZE(__want))) \
 		TH_LOG("%s", self->why); \
 } while (0)
-
-/* ---- INFO ---- */
-
-FIXTURE(abi) {
-	int fd;
-	struct zcdev_info info;
-};
-
-FIXTURE_SETUP(abi)
-{
-	self->fd = -1;
-	ZS_SETUP_OPEN(&self->fd, &self->info);
-}
-
-FIXTURE_TEARDOWN(abi)
-{
-	if (self->fd >= 0)
-		close(self->fd);
-}
-
-TEST_F(abi, feature_bit_and_abi_version)
-{
-	bool coalesce = self->info.features & ZCDEV_FEAT_SEND_COALESCE;
-
-	if (!coalesce && self->info.abi_version < 3)
-		SKIP(return, "module predates ABI 3 (abi %u)",
-		     self->info.abi_version);
-	/* The flag came with ABI 3; an ABI 3 module always offers it. */
-	EXPECT_LE(3U, self->info.abi_version);
-	EXPECT_TRUE(coalesce) TH_LOG("abi %u, features %#llx",
-				     self->info.abi_version,
-				     (unsigned long long)self->info.features);
-}
 
 /* ---- what joins ---- */
 

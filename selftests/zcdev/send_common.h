@@ -26,8 +26,10 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/un.h>
+#include <linux/ethtool.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <linux/sockios.h>
 #include <linux/veth.h>
 
 #include "libzc.h"	/* zc_read_full() */
@@ -273,6 +275,22 @@ err_r:
 	err = -errno;
 	close(r);
 	return err;
+}
+
+/* ETHTOOL_G* @cmd of @ifname: 0 off, 1 on, or -errno. */
+static inline int zs_ethtool_get(const char *ifname, __u32 cmd)
+{
+	struct ethtool_value ev = { .cmd = cmd };
+	struct ifreq ifr = { .ifr_data = (void *)&ev };
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int ret;
+
+	if (s < 0)
+		return -errno;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	ret = ioctl(s, SIOCETHTOOL, &ifr) ? -errno : !!ev.data;
+	close(s);
+	return ret;
 }
 
 /* ---- a receiver that checks what arrives ---- */

@@ -38,22 +38,6 @@ static const __u64 nic_lens[] = {
 	ZS_MiB, 65536, 200000, 3 * 4096, 1, 1400,
 };
 
-/* ETHTOOL_G* @cmd of @ifname: 0 off, 1 on, or -errno. */
-static int ethtool_get(const char *ifname, __u32 cmd)
-{
-	struct ethtool_value ev = { .cmd = cmd };
-	struct ifreq ifr = { .ifr_data = (void *)&ev };
-	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	int ret;
-
-	if (s < 0)
-		return -errno;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	ret = ioctl(s, SIOCETHTOOL, &ifr) ? -errno : !!ev.data;
-	close(s);
-	return ret;
-}
-
 /*
  * The device the kernel routes @addr through (`ip route get @addr`), into
  * @name; 0 or -errno.
@@ -213,8 +197,8 @@ TEST_F_TIMEOUT(nic, completions_say_copied_iff_route_lacks_offloads, 240)
 	ret = route_dev(variant->family, peer, dev);
 	ASSERT_EQ(0, ret) TH_LOG("no route to %s: %s", peer, strerror(-ret));
 	ASSERT_STRNE("lo", dev) TH_LOG("%s is routed through loopback", peer);
-	sg = ethtool_get(dev, ETHTOOL_GSG);
-	csum = ethtool_get(dev, ETHTOOL_GTXCSUM);
+	sg = zs_ethtool_get(dev, ETHTOOL_GSG);
+	csum = zs_ethtool_get(dev, ETHTOOL_GTXCSUM);
 	ASSERT_LE(0, sg) TH_LOG("%s: %s", dev, strerror(-sg));
 	ASSERT_LE(0, csum) TH_LOG("%s: %s", dev, strerror(-csum));
 	want_copied = !sg || !csum;

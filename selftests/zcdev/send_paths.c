@@ -50,22 +50,6 @@ static const struct zs_seg path_segs[] = {
 
 /* ---- a NIC's offloads (ethtool's on/off commands) ---- */
 
-/* ETHTOOL_G* @cmd of @ifname: 0 off, 1 on, or -errno. */
-static int ethtool_get(const char *ifname, __u32 cmd)
-{
-	struct ethtool_value ev = { .cmd = cmd };
-	struct ifreq ifr = { .ifr_data = (void *)&ev };
-	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	int ret;
-
-	if (s < 0)
-		return -errno;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	ret = ioctl(s, SIOCETHTOOL, &ifr) ? -errno : !!ev.data;
-	close(s);
-	return ret;
-}
-
 /* ETHTOOL_S* @cmd of @ifname to @on; 0 or -errno. */
 static int ethtool_set(const char *ifname, __u32 cmd, bool on)
 {
@@ -155,8 +139,8 @@ static void nic_offloads_off(struct __test_metadata *_metadata,
 	ASSERT_TRUE(addr && *addr) TH_LOG("ZCDEV_NET=%s but no ZCDEV_ADDR4",
 					  zs_net_mode());
 	ASSERT_EQ(0, ifname_of_addr4(addr, nic)) TH_LOG("no NIC has %s", addr);
-	self->nic_sg = ethtool_get(nic, ETHTOOL_GSG);
-	self->nic_csum = ethtool_get(nic, ETHTOOL_GTXCSUM);
+	self->nic_sg = zs_ethtool_get(nic, ETHTOOL_GSG);
+	self->nic_csum = zs_ethtool_get(nic, ETHTOOL_GTXCSUM);
 	ASSERT_LE(0, self->nic_sg) TH_LOG("%s: %s", nic,
 					  strerror(-self->nic_sg));
 	ASSERT_LE(0, self->nic_csum);
@@ -165,8 +149,8 @@ static void nic_offloads_off(struct __test_metadata *_metadata,
 		ASSERT_EQ(0, ethtool_set(nic, ETHTOOL_STXCSUM, false));
 	if (self->nic_sg)
 		ASSERT_EQ(0, ethtool_set(nic, ETHTOOL_SSG, false));
-	ASSERT_EQ(0, ethtool_get(nic, ETHTOOL_GSG));
-	ASSERT_EQ(0, ethtool_get(nic, ETHTOOL_GTXCSUM));
+	ASSERT_EQ(0, zs_ethtool_get(nic, ETHTOOL_GSG));
+	ASSERT_EQ(0, zs_ethtool_get(nic, ETHTOOL_GTXCSUM));
 }
 
 FIXTURE_TEARDOWN(path)

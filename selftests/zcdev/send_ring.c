@@ -2,7 +2,6 @@
 /*
  * ZCDEV_IOC_SEND_RING (ABI 4): send completions in a ring the sender maps.
  *
- *  - INFO offers ZCDEV_FEAT_SEND_RING from abi_version 4 on;
  *  - setup: entries a power of two 1..ZCDEV_SEND_RING_MAX, flags and
  *    reserved zero (EINVAL), once per file (EBUSY), and the layout it
  *    reports; mmap at ZCDEV_SEND_RING_OFFSET: MAP_SHARED, within
@@ -437,37 +436,6 @@ static int reap(FIXTURE_DATA(send_ring) *self, struct zcdev_send_completion *c,
 }
 
 /* ---- INFO ---- */
-
-FIXTURE(abi) {
-	int fd;
-	struct zcdev_info info;
-};
-
-FIXTURE_SETUP(abi)
-{
-	self->fd = -1;
-	ZS_SETUP_OPEN(&self->fd, &self->info);
-}
-
-FIXTURE_TEARDOWN(abi)
-{
-	if (self->fd >= 0)
-		close(self->fd);
-}
-
-TEST_F(abi, feature_bit_and_abi_version)
-{
-	bool ring = self->info.features & ZCDEV_FEAT_SEND_RING;
-
-	if (!ring && self->info.abi_version < 4)
-		SKIP(return, "module predates ABI 4 (abi %u)",
-		     self->info.abi_version);
-	/* The ring came with ABI 4; an ABI 4 module always offers it. */
-	EXPECT_LE(4U, self->info.abi_version);
-	EXPECT_TRUE(ring) TH_LOG("abi %u, features %#llx",
-				 self->info.abi_version,
-				 (unsigned long long)self->info.features);
-}
 
 /* ---- setup and mmap ---- */
 
