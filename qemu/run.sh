@@ -224,8 +224,11 @@ fi
 # switching its kprobes and trace events, "Oops: int3" in
 # sched_ttwu_pending on the other vCPU); 6.1 never has. So 6.12 and later
 # get one host thread as well.
-kconfig=$(ls "$(dirname "$kernel")"/config-* 2>/dev/null | head -n 1)
-kver=$(sed -n 's/^# Linux\/[^ ]* \([0-9]*\)\.\([0-9]*\).*/\1 \2/p' "$kconfig" 2>/dev/null | head -n 1)
+# A kernel built here (check-debug) has no config-* beside its image.
+kconfig=$(ls "$(dirname "$kernel")"/config-* 2>/dev/null | head -n 1) || true
+kver=''
+[[ -z $kconfig ]] ||
+	kver=$(sed -n 's/^# Linux\/[^ ]* \([0-9]*\)\.\([0-9]*\).*/\1 \2/p' "$kconfig" | head -n 1)
 if [[ -z ${ZCDEV_TCG_THREAD:-} && $arch == x86_64 ]]; then
 	if grep -qs '^CONFIG_PREEMPT_RT=y' "$kconfig"; then
 		export ZCDEV_TCG_THREAD=single
