@@ -38,17 +38,11 @@
 #define VER0		ZCDEV_SEND_COMPLETION_SIZE_VER0
 #define VER1		ZCDEV_SEND_COMPLETION_SIZE_VER1
 
-/* What a receiver must read, in order. */
-struct stream {
-	unsigned char *want;
-	size_t len, cap;
-};
-
 /* A loopback pair and the bytes its receiver must get. */
 struct pair {
 	int tx, rx;
 	int sndbuf;		/* SO_SNDBUF as getsockopt reports it */
-	struct stream s;
+	struct zs_stream s;
 };
 
 /* One accepted send. */
@@ -127,21 +121,6 @@ FIXTURE_TEARDOWN(coal)
 		close(self->fd);
 }
 
-static int stream_add(struct stream *s, const void *p, size_t len)
-{
-	if (s->len + len > s->cap) {
-		size_t cap = 2 * (s->len + len);
-		unsigned char *n = realloc(s->want, cap);
-
-		if (!n)
-			return -ENOMEM;
-		s->want = n;
-		s->cap = cap;
-	}
-	memcpy(s->want + s->len, p, len);
-	s->len += len;
-	return 0;
-}
 
 static int sndbuf_of(int sock)
 {
@@ -202,7 +181,7 @@ static int open_pair(FIXTURE_DATA(coal) *self, int family, unsigned int i,
 		}
 		done += n;
 	}
-	ret = stream_add(&p->s, fill, PREFILL);
+	ret = zs_stream_add(&p->s, fill, PREFILL);
 	free(fill);
 	return ret;
 }
@@ -246,7 +225,7 @@ static int send_on(FIXTURE_DATA(coal) *self, unsigned int i, int sock,
 		return ret;
 	if (s.bytes > len)
 		return -EPROTO;
-	ret = stream_add(&self->p[i].s, map + off, s.bytes);
+	ret = zs_stream_add(&self->p[i].s, map + off, s.bytes);
 	return ret ? ret : note_sent(self, &s);
 }
 
@@ -338,50 +317,11 @@ static bool still_held(FIXTURE_DATA(coal) *self, __u64 *pending)
 /* Read what pair @i's receiver must get and compare; false + why if not. */
 static bool drain(FIXTURE_DATA(coal) *self, unsigned int i)
 {
-	struct pair *p = &self->p[i];
-	unsigned char *got = malloc(p->s.len + 1);
-	size_t done = 0;
-	bool ok = false;
-	ssize_t n;
-	size_t k;
+	char who[16];
 
-	if (!got) {
-		snprintf(self->why, sizeof(self->why), "no memory");
-		return false;
-	}
-	/* A bigger window from now on: fewer round trips. */
-	zs_setint(p->rx, SOL_SOCKET, SO_RCVBUF, 1 << 20);
-	while (done < p->s.len) {
-		n = read(p->rx, got + done, p->s.len - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			snprintf(self->why, sizeof(self->why),
-				 "pair %u: read %zu of %zu bytes, then %s", i,
-				 done, p->s.len, n ? strerror(errno) : "EOF");
-			goto out;
-		}
-		done += n;
-	}
-	for (k = 0; k < p->s.len; k++)
-		if (got[k] != p->s.want[k])
-			break;
-	if (k < p->s.len) {
-		snprintf(self->why, sizeof(self->why),
-			 "pair %u: byte %zu of %zu is %#x, not %#x", i, k,
-			 p->s.len, got[k], p->s.want[k]);
-		goto out;
-	}
-	n = recv(p->rx, got, 1, MSG_DONTWAIT);
-	if (n > 0) {
-		snprintf(self->why, sizeof(self->why),
-			 "pair %u: bytes after the expected %zu", i, p->s.len);
-		goto out;
-	}
-	ok = true;
-out:
-	free(got);
-	return ok;
+	snprintf(who, sizeof(who), "pair %u", i);
+	return zs_stream_drain(self->p[i].rx, &self->p[i].s, who, self->why,
+			       sizeof(self->why));
 }
 
 /* UDP: each accepted send is one datagram of the bytes it accepted. */
@@ -950,7 +890,7 @@ TEST_F(coal, forked_child_continues_the_parents_send)
 	close(up[0]);
 	ASSERT_EQ(0, zt_wait(pid));
 	ASSERT_EQ(4096ULL, child.bytes);
-	ASSERT_EQ(0, stream_add(&self->p[0].s, self->pa + 4096, child.bytes));
+	ASSERT_EQ(0, zs_stream_add(&self->p[0].s, self->pa + 4096, child.bytes));
 	ASSERT_EQ(0, note_sent(self, &child));
 	EXPECT_EQ(self->sent[0].id + 1, child.id);
 	ASSERT_HELD();

@@ -293,6 +293,78 @@ static inline int zs_ethtool_get(const char *ifname, __u32 cmd)
 	return ret;
 }
 
+/* ---- a stream a receiver must read exactly (held pairs) ---- */
+
+/* What a receiver must read, in order. */
+struct zs_stream {
+	unsigned char *want;
+	size_t len, cap;
+};
+
+static inline int zs_stream_add(struct zs_stream *s, const void *p, size_t len)
+{
+	if (s->len + len > s->cap) {
+		size_t cap = 2 * (s->len + len);
+		unsigned char *n = realloc(s->want, cap);
+
+		if (!n)
+			return -ENOMEM;
+		s->want = n;
+		s->cap = cap;
+	}
+	memcpy(s->want + s->len, p, len);
+	s->len += len;
+	return 0;
+}
+
+/*
+ * Read from @rx exactly what @s says, then nothing more; false and why
+ * (prefixed by @who) in @why if not.
+ */
+static inline bool zs_stream_drain(int rx, const struct zs_stream *s,
+				   const char *who, char *why, size_t why_len)
+{
+	unsigned char *got = malloc(s->len + 1);
+	size_t done = 0, k;
+	bool ok = false;
+	ssize_t n;
+
+	if (!got) {
+		snprintf(why, why_len, "no memory");
+		return false;
+	}
+	/* A bigger window from now on: fewer round trips. */
+	zs_setint(rx, SOL_SOCKET, SO_RCVBUF, 1 << 20);
+	while (done < s->len) {
+		n = read(rx, got + done, s->len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			snprintf(why, why_len, "%s: read %zu of %zu bytes, then %s",
+				 who, done, s->len, n ? strerror(errno) : "EOF");
+			goto out;
+		}
+		done += n;
+	}
+	for (k = 0; k < s->len; k++)
+		if (got[k] != s->want[k])
+			break;
+	if (k < s->len) {
+		snprintf(why, why_len, "%s: byte %zu of %zu is %#x, not %#x",
+			 who, k, s->len, got[k], s->want[k]);
+		goto out;
+	}
+	if (recv(rx, got, 1, MSG_DONTWAIT) > 0) {
+		snprintf(why, why_len, "%s: bytes after the expected %zu", who,
+			 s->len);
+		goto out;
+	}
+	ok = true;
+out:
+	free(got);
+	return ok;
+}
+
 /* ---- a receiver that checks what arrives ---- */
 
 /* A byte range of the buffer, in the order the stream carries it. */

@@ -42,15 +42,9 @@
 #define MS		NSEC_PER_MSEC
 #define RING_HDR	128		/* head, tail, then the slots */
 
-/* The bytes a held pair's receiver must read, in order. */
-struct stream {
-	unsigned char *want;
-	size_t len, cap;
-};
-
 struct held {
 	int tx, rx;
-	struct stream s;
+	struct zs_stream s;
 };
 
 /* The file's ring as mapped here. */
@@ -295,21 +289,6 @@ static int quick_send(FIXTURE_DATA(send_ring) *self, __u64 off, __u64 len,
 
 /* ---- held pairs ---- */
 
-static int stream_add(struct stream *s, const void *p, size_t len)
-{
-	if (s->len + len > s->cap) {
-		size_t cap = 2 * (s->len + len);
-		unsigned char *n = realloc(s->want, cap);
-
-		if (!n)
-			return -ENOMEM;
-		s->want = n;
-		s->cap = cap;
-	}
-	memcpy(s->want + s->len, p, len);
-	s->len += len;
-	return 0;
-}
 
 /*
  * Held pair @i: a loopback TCP pair whose receiver's small window is
@@ -343,7 +322,7 @@ static int held_open(FIXTURE_DATA(send_ring) *self, unsigned int i)
 		}
 		done += n;
 	}
-	ret = stream_add(&h->s, fill, PREFILL);
+	ret = zs_stream_add(&h->s, fill, PREFILL);
 	free(fill);
 	return ret;
 }
@@ -369,53 +348,17 @@ static int held_send(FIXTURE_DATA(send_ring) *self, unsigned int i, __u64 off,
 	if (s.bytes != len)
 		return -EPROTO;
 	self->sent[self->nr_sent++] = s;
-	return stream_add(&self->h[i].s, self->p + off, len);
+	return zs_stream_add(&self->h[i].s, self->p + off, len);
 }
 
 /* Read what held pair @i's receiver must get and compare; false + why. */
 static bool drain(FIXTURE_DATA(send_ring) *self, unsigned int i)
 {
-	struct held *h = &self->h[i];
-	unsigned char *got = malloc(h->s.len + 1);
-	size_t done = 0, k;
-	bool ok = false;
-	ssize_t n;
+	char who[16];
 
-	if (!got) {
-		snprintf(self->why, sizeof(self->why), "no memory");
-		return false;
-	}
-	zs_setint(h->rx, SOL_SOCKET, SO_RCVBUF, 1 << 20);
-	while (done < h->s.len) {
-		n = read(h->rx, got + done, h->s.len - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			snprintf(self->why, sizeof(self->why),
-				 "held %u: read %zu of %zu bytes, then %s", i,
-				 done, h->s.len, n ? strerror(errno) : "EOF");
-			goto out;
-		}
-		done += n;
-	}
-	for (k = 0; k < h->s.len; k++)
-		if (got[k] != h->s.want[k])
-			break;
-	if (k < h->s.len) {
-		snprintf(self->why, sizeof(self->why),
-			 "held %u: byte %zu of %zu is %#x, not %#x", i, k,
-			 h->s.len, got[k], h->s.want[k]);
-		goto out;
-	}
-	if (recv(h->rx, got, 1, MSG_DONTWAIT) > 0) {
-		snprintf(self->why, sizeof(self->why),
-			 "held %u: bytes after the expected %zu", i, h->s.len);
-		goto out;
-	}
-	ok = true;
-out:
-	free(got);
-	return ok;
+	snprintf(who, sizeof(who), "held %u", i);
+	return zs_stream_drain(self->h[i].rx, &self->h[i].s, who, self->why,
+			       sizeof(self->why));
 }
 
 #define EXPECT_DRAINED(i) \
