@@ -79,6 +79,8 @@ environment:
                        each (default: single for PREEMPT_RT kernels, else multi)
   ZCDEV_CACHE          cache dir (default ~/.cache/zcdev)
   ZCDEV_NET_FORCE_HUB  1: --net nic acts as if taps could not be made (hub)
+  ZCDEV_NIC_OPTS       --net nic: more options for both -device virtio-net-pci
+                       (e.g. rx_queue_size=1024); ZCDEV_TAP_OPTS for -netdev tap
 
 exit status:
   n     CMD's exit status        124  timeout

@@ -16,7 +16,9 @@
 #   nsenter --net=/run/netns/peer CMD        (busybox and util-linux alike)
 # runs CMD in it. For CMD, init exports what this writes to
 # /etc/zcdev/net.env: ZCDEV_NET, ZCDEV_PEER_NS, ZCDEV_PEER_NETNS,
-# ZCDEV_ADDR4, ZCDEV_PEER4, ZCDEV_ADDR6, ZCDEV_PEER6.
+# ZCDEV_ADDR4, ZCDEV_PEER4, ZCDEV_ADDR6, ZCDEV_PEER6, and with two CPUs or
+# more ZCDEV_NIC_CPU=0 and ZCDEV_PEER_CPU=1 (empty with one): the CPU each
+# NIC's interrupts go to.
 # Exit status non-zero (init: ZCDEV-EXIT 205) if any step fails.
 # shellcheck shell=dash
 set -eu
@@ -67,6 +69,26 @@ if [ "$if0" != eth0 ] || [ "$if1" != eth1 ]; then
 	ip link set zcnic1 name eth1
 fi
 
+# One CPU per side, as two machines would have: eth0's interrupts (and so
+# its softirq work) on CPU 0, eth1's on CPU 1, and zcbench pins the sender
+# and the receivers to the same two (ZCDEV_NIC_CPU, ZCDEV_PEER_CPU).
+# Left alone, eth1's receive interrupt came in on CPU 0 (measured), so the
+# peer's receive work shared the sender's CPU.
+# sysfs shows a NIC only in its own netns: before eth1 moves.
+steer() { # IFACE CPU
+	for irq in "/sys/class/net/$1/device/../msi_irqs"/*; do
+		[ -e "$irq" ] || die "$1: no MSI interrupts to steer"
+		echo "$2" >"/proc/irq/${irq##*/}/smp_affinity_list" ||
+			die "$1: cannot steer interrupt ${irq##*/} to CPU $2"
+	done
+}
+nic_cpu='' peer_cpu=''
+if grep -q '^cpu1 ' /proc/stat; then
+	steer eth0 0
+	steer eth1 1
+	nic_cpu=0 peer_cpu=1
+fi
+
 [ -e /var/run ] || { mkdir -p /var && ln -s /run /var/run; }
 mkdir -p /run/netns
 touch "$nsfile"
@@ -107,5 +129,7 @@ ZCDEV_ADDR4=$addr4
 ZCDEV_PEER4=$peer4
 ZCDEV_ADDR6=$addr6
 ZCDEV_PEER6=$peer6
+ZCDEV_NIC_CPU=$nic_cpu
+ZCDEV_PEER_CPU=$peer_cpu
 EOF
 say "$mode: eth0 $addr4 $addr6 <-> eth1 $peer4 $peer6 in netns $ns"

@@ -30,7 +30,9 @@
 #   hub    the same two NICs on a QEMU hub (-netdev hubport): needs nothing
 #          on the host, but the NICs get no offloads, so the stack copies
 #          (linearizes) zero-copy sends and TCP is slow.
-# ZCDEV_NET_FORCE_HUB=1 makes nic behave as if the taps could not be made.
+# ZCDEV_NET_FORCE_HUB=1 makes nic behave as if the taps could not be made;
+# ZCDEV_NIC_OPTS and ZCDEV_TAP_OPTS append options to nic's -device and
+# -netdev (experiments with the path: README, "The NIC path").
 #
 # The ARM board (run.sh --arch arm) has no PCI, so no virtio NICs: nic and
 # hub both give it the LAN9118 that QEMU's smdkc210 maps when it has a NIC,
@@ -165,8 +167,8 @@ net_setup() {
 		if _net_taps; then
 			NET_MODE=nic NET_WRAP=(ip netns exec "$NET_NS")
 			for i in 0 1; do
-				NET_QEMU_ARGS+=(-netdev "tap,id=n$i,ifname=zctap$i,script=no,downscript=no,vhost=off,vnet_hdr=on"
-					-device "virtio-net-pci,netdev=n$i,mac=${NET_MACS[i]},romfile=")
+				NET_QEMU_ARGS+=(-netdev "tap,id=n$i,ifname=zctap$i,script=no,downscript=no,vhost=off,vnet_hdr=on${ZCDEV_TAP_OPTS:+,$ZCDEV_TAP_OPTS}"
+					-device "virtio-net-pci,netdev=n$i,mac=${NET_MACS[i]},romfile=${ZCDEV_NIC_OPTS:+,$ZCDEV_NIC_OPTS}")
 			done
 			return 0
 		fi

@@ -16,6 +16,7 @@
  * file system with O_DIRECT.
  */
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -345,6 +346,78 @@ TEST_F_TIMEOUT(smoke, results_are_verified_or_say_why_not, SMOKE_TIMEOUT)
 	}
 	EXPECT_LT(0, ok);
 	TH_LOG("%d ok, %d unavailable of %d", ok, unavailable, n);
+}
+
+/* The CPU /proc/irq/IRQ/smp_affinity_list names, -1 if it is not one. */
+static int irq_cpu(const char *irq)
+{
+	char path[300], buf[32], *end;
+	FILE *f;
+	long cpu;
+
+	snprintf(path, sizeof(path), "/proc/irq/%s/smp_affinity_list", irq);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = '\0';
+	fclose(f);
+	cpu = strtol(buf, &end, 10);
+	return end != buf && (*end == '\n' || !*end) ? (int)cpu : -1;
+}
+
+/*
+ * On the nic path each side has a CPU of its own (qemu/guest/net-nic.sh):
+ * every interrupt of eth0 goes to $ZCDEV_NIC_CPU, and zcbench says its
+ * sender and receivers ran where net-nic.sh put their NICs' interrupts.
+ * The peer's eth1 is in its own netns: its interrupts are what is left.
+ */
+TEST_F_TIMEOUT(smoke, nic_sides_run_where_their_interrupts_go, SMOKE_TIMEOUT)
+{
+	const char *ncpu = getenv("ZCDEV_NIC_CPU"), *pcpu = getenv("ZCDEV_PEER_CPU");
+	char *lines[MAX_LINES], path[16], status[32], method[64], pin[64], want[64];
+	char dir[] = "/sys/class/net/eth0/device/../msi_irqs";
+	const char *net = getenv("ZCDEV_NET");
+	struct dirent *de;
+	int n, i, checked = 0, irqs = 0;
+	DIR *d;
+
+	if (!net || strcmp(net, "nic"))
+		SKIP(return, "no NIC path (ZCDEV_NET=%s; qemu/run.sh --net nic)",
+		     net ? net : "unset");
+	n = read_lines(out_json, lines, MAX_LINES);
+	ASSERT_LT(0, n);
+	if (!ncpu || !*ncpu || !pcpu || !*pcpu)
+		snprintf(want, sizeof(want), "none");
+	else
+		snprintf(want, sizeof(want), "sender cpu%s, receivers cpu%s", ncpu, pcpu);
+	for (i = 0; i < n; i++) {
+		json_str(lines[i], "path", path, sizeof(path));
+		json_str(lines[i], "status", status, sizeof(status));
+		if (strcmp(path, "nic") || strcmp(status, "ok") ||
+		    !strstr(lines[i], "\"workload\":\"file2sock\""))
+			continue;
+		json_str(lines[i], "method", method, sizeof(method));
+		ASSERT_TRUE(json_str(lines[i], "pinning", pin, sizeof(pin)));
+		EXPECT_STREQ(want, pin) TH_LOG("%s", method);
+		if (strcmp(want, "none"))
+			EXPECT_EQ(NULL, strstr(lines[i], "\"cpu_busy_rcv\":null"))
+				TH_LOG("%s: pinned, but no busy share of the receivers' CPU", method);
+		checked++;
+	}
+	EXPECT_LT(0, checked) TH_LOG("no file2sock result on the nic path");
+	if (!strcmp(want, "none"))
+		return;
+	d = opendir(dir);
+	ASSERT_NE(NULL, d) TH_LOG("%s: %s", dir, strerror(errno));
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		EXPECT_EQ(atoi(ncpu), irq_cpu(de->d_name)) TH_LOG("eth0's interrupt %s", de->d_name);
+		irqs++;
+	}
+	closedir(d);
+	EXPECT_LT(0, irqs);
 }
 
 TEST_HARNESS_MAIN

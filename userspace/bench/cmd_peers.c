@@ -177,9 +177,12 @@ static const char *peer_netns(char *buf, size_t len)
 
 /*
  * fork + exec @argv with stdout and stderr into @log (NULL: stdout to our
- * stderr, which keeps the table on stdout clean); @netns: setns first.
+ * stderr, which keeps the table on stdout clean); @netns: setns first;
+ * @cpu >= 0: pinned there (the nic path's side, net_side_cpu()), as
+ * zcbench run pins its own sender and receivers.
  */
-static pid_t spawn(char *const argv[], const char *log, const char *netns)
+static pid_t spawn(char *const argv[], const char *log, const char *netns,
+		   int cpu)
 {
 	pid_t pid = fork();
 	int fd;
@@ -198,6 +201,10 @@ static pid_t spawn(char *const argv[], const char *log, const char *netns)
 			fprintf(stderr, "setns %s: %s\n", netns, strerror(errno));
 			_exit(127);
 		}
+	}
+	if (cpu >= 0 && net_pin_self(cpu)) {
+		fprintf(stderr, "pinning to CPU %d: %s\n", cpu, strerror(errno));
+		_exit(127);
 	}
 	execv(argv[0], argv);
 	fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
@@ -377,7 +384,7 @@ static int kernel_run(const struct peers_opts *o, struct row *rw,
 	tx[i++] = "-s"; tx[i++] = ss; tx[i++] = "-t"; tx[i++] = ts; tx[i++] = "tcp";
 	tx[i] = NULL;
 
-	rpid = spawn(rx, rlog, netns);
+	rpid = spawn(rx, rlog, netns, net_side_cpu(path, true));
 	if (rpid > 0 && zc_tcp_listening(rpid, port, PEER_LISTEN_MS)) {
 		/* Opened now, read again after the run: the receiver's netns. */
 		snprintf(nsf, sizeof(nsf), "/proc/%d/net/netstat", (int)rpid);
@@ -392,7 +399,7 @@ static int kernel_run(const struct peers_opts *o, struct row *rw,
 		}
 		goto out;
 	}
-	spid = spawn(tx, slog, NULL);
+	spid = spawn(tx, slog, NULL, net_side_cpu(path, false));
 	err = spid < 0 ? -errno :
 	      reap_child(spid, (int)(window * 1000) + PEER_SLACK_MS, &st, &ru);
 	/* A sender that failed before connecting leaves it in accept(). */
@@ -467,7 +474,7 @@ static int zcbench_rows(const struct peers_opts *o, struct row *rows, int nrows,
 	snprintf(bs, sizeof(bs), "%d", payload);
 	snprintf(sz, sizeof(sz), "%llu", (unsigned long long)o->zb_size);
 	snprintf(rs, sizeof(rs), "%d", o->reps);
-	pid = spawn(argv, o->verbose ? NULL : "/dev/null", NULL);
+	pid = spawn(argv, o->verbose ? NULL : "/dev/null", NULL, -1);
 	if (pid < 0 || reap_child(pid, 1800 * 1000, &st, NULL))
 		st = -1;
 	jsonl_load(json, &res, &n);
@@ -599,11 +606,15 @@ static void compare_ratio(const struct row *rows, int n, const char *kpeer,
 static void print_table(const struct row *rows, int n, const char *path,
 			const char *net, int payload)
 {
+	int scpu = net_side_cpu(path, false), rcpu = net_side_cpu(path, true);
 	char mb[48], cpu[16], sys[16], rm[16], rc[16];
 	const struct row *z;
 	int i;
 
-	printf("\n== peers: path %s (%s), %d B per send ==\n", path, net, payload);
+	printf("\n== peers: path %s (%s), %d B per send", path, net, payload);
+	if (scpu >= 0)
+		printf("; senders on cpu%d, receivers on cpu%d", scpu, rcpu);
+	printf(" ==\n");
 	printf("%-8s %-26s %7s %-15s %9s %8s %5s %8s %8s\n", "family", "sender",
 	       "MB/s", "[min-max]", "CPU s/GiB", "sys/send", "zc", "zcdev/p", "CPU z/p");
 	for (i = 0; i < n; i++) {

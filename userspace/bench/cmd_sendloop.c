@@ -31,6 +31,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <linux/tcp.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sched.h>
@@ -102,7 +103,7 @@ static const char help[] =
 "  -r             receive (msg_zerocopy -r: TCP data discarded unread)\n"
 "  -V             with -r: read and check every byte ('a' + i % 26 of each\n"
 "                 payload, as the senders fill it; needs the same -s)\n"
-"  -v             verbose\n"
+"  -v             verbose (the sender: where TCP waited, from TCP_INFO)\n"
 "      --sndbuf B SO_SNDBUF (default 2097152, msg_zerocopy's; 0: the\n"
 "                 kernel's autotuned default, as zcbench run's sockets)\n"
 "      --blocking blocking sends, no POLLOUT poll between them (zcbench\n"
@@ -225,6 +226,28 @@ static void report(const struct sl_cfg *c, const struct sl_stats *st,
 		gib > 0 ? cpu / gib : 0.0);
 }
 
+/*
+ * -v: where TCP says the sender waited (its chrono counters, 4.10+): time
+ * limited by the receiver's window, by the send buffer (completions or
+ * ACKs not back yet), or busy with data in flight, and the path's RTT.
+ */
+static void tcp_limits(int fd)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	memset(&ti, 0, sizeof(ti));
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len))
+		return;
+	fprintf(stderr, "tcp: busy_ms=%llu rwnd_limited_ms=%llu sndbuf_limited_ms=%llu "
+		"rtt_us=%u rttvar_us=%u cwnd=%u retrans=%u delivery_rate_mbps=%.1f\n",
+		(unsigned long long)ti.tcpi_busy_time / 1000,
+		(unsigned long long)ti.tcpi_rwnd_limited / 1000,
+		(unsigned long long)ti.tcpi_sndbuf_limited / 1000,
+		ti.tcpi_rtt, ti.tcpi_rttvar, ti.tcpi_snd_cwnd,
+		ti.tcpi_total_retrans, ti.tcpi_delivery_rate / 1e6);
+}
+
 static int do_tx(const struct sl_cfg *c)
 {
 	struct sl_stats st = { .zerocopied = -1 };
@@ -316,6 +339,8 @@ static int do_tx(const struct sl_cfg *c)
 	if (st.completions < st.expected)
 		fprintf(stderr, "missing notifications: %lu < %lu\n",
 			st.completions, st.expected);
+	if (c->verbose && c->type == SOCK_STREAM)
+		tcp_limits(fd);
 	if (close(fd))
 		zb_die("close: %s", strerror(errno));
 	report(c, &st, false);

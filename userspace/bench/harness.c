@@ -33,6 +33,8 @@
 struct sample {
 	double secs;
 	double s_usr, s_sys, r_usr, r_sys, all_cpu;
+	double wall;			/* the window all_cpu was sampled over */
+	double snd_cpu, rcv_cpu;	/* busy seconds of the pinned sides' CPUs */
 	double vcsw, ivcsw, faults;
 	double syscalls;
 };
@@ -42,23 +44,44 @@ static double tv_s(const struct timeval *a, const struct timeval *b)
 	return (b->tv_sec - a->tv_sec) + (b->tv_usec - a->tv_usec) / 1e6;
 }
 
-/* Busy time of all CPUs, in seconds, from the first line of /proc/stat. */
-double zb_cpu_busy_s(void)
+/* Busy seconds of the /proc/stat line named @name ("cpu": all of them). */
+static double cpu_busy_line(const char *name)
 {
 	unsigned long long v[8] = { 0 };
 	long hz = sysconf(_SC_CLK_TCK);
 	FILE *f = fopen("/proc/stat", "re");
-	int n;
+	char line[256], tag[16];
+	int n = 0;
 
 	if (!f)
 		return NAN;
-	n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu",
-		   &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]);
+	while (fgets(line, sizeof(line), f)) {
+		n = sscanf(line, "%15s %llu %llu %llu %llu %llu %llu %llu %llu", tag,
+			   &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]);
+		if (n >= 8 && !strcmp(tag, name))
+			break;
+		n = 0;
+	}
 	fclose(f);
-	if (n < 7 || hz <= 0)
+	if (n < 8 || hz <= 0)
 		return NAN;
 	/* user nice system [idle iowait] irq softirq steal */
 	return (double)(v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / hz;
+}
+
+double zb_cpu_busy_s(void)
+{
+	return cpu_busy_line("cpu");
+}
+
+double zb_cpu_busy_s_of(int cpu)
+{
+	char name[16];
+
+	if (cpu < 0)
+		return NAN;
+	snprintf(name, sizeof(name), "cpu%d", cpu);
+	return cpu_busy_line(name);
 }
 
 void result_init(struct result *res, const struct zb_env *e)
@@ -114,8 +137,8 @@ static int one_run(const struct harness_opts *o, struct run *r,
 	const struct method *m = r->m;
 	struct recv_stats st[ZB_MAX_RECV];
 	struct rusage ru0, ru1, th0, th1;
-	uint64_t t0, t1, end;
-	double busy0, busy1;
+	uint64_t t0, t1, end, w0;
+	double busy0, busy1, sbusy0, rbusy0;
 	int nrcv = m->receivers, i, err, rcv_tids[ZB_MAX_RECV];
 	double r_usr = 0, r_sys = 0;
 
@@ -135,7 +158,10 @@ static int one_run(const struct harness_opts *o, struct run *r,
 			return err;
 		}
 	}
+	w0 = zb_now_ns();
 	busy0 = zb_cpu_busy_s();
+	sbusy0 = zb_cpu_busy_s_of(r->snd_cpu);
+	rbusy0 = zb_cpu_busy_s_of(r->rcv_cpu);
 	getrusage(RUSAGE_SELF, &ru0);
 	getrusage(RUSAGE_THREAD, &th0);
 	if (tracing)
@@ -162,6 +188,9 @@ static int one_run(const struct harness_opts *o, struct run *r,
 	getrusage(RUSAGE_THREAD, &th1);
 	getrusage(RUSAGE_SELF, &ru1);
 	busy1 = zb_cpu_busy_s();
+	s->snd_cpu = zb_cpu_busy_s_of(r->snd_cpu) - sbusy0;
+	s->rcv_cpu = zb_cpu_busy_s_of(r->rcv_cpu) - rbusy0;
+	s->wall = (zb_now_ns() - w0) / 1e9;
 	if (tracing)
 		trace_stop((int)syscall(SYS_gettid), rcv_tids, nrcv, tc);
 	if (!err && m->verify)
@@ -267,6 +296,7 @@ static void run_init(struct run *r, const struct harness_opts *o,
 	r->dir = o->dir;
 	r->sdir = o->sdir;
 	r->src_fd = r->dst_fd = -1;
+	r->snd_cpu = r->rcv_cpu = -1;
 	for (i = 0; i < ZB_MAX_RECV; i++)
 		r->sock[i] = -1;
 }
@@ -375,6 +405,7 @@ static void summarize(struct result *res, const struct run *r,
 	snprintf(res->status, sizeof(res->status), "ok");
 	snprintf(res->note, sizeof(res->note), "%s", r->note);
 	snprintf(res->engine, sizeof(res->engine), "%s", r->engine);
+	snprintf(res->pinning, sizeof(res->pinning), "%s", r->pinning);
 	res->verified = 1;
 	res->reps = n;
 	delivered = (double)r->size * (m->receivers > 1 ? m->receivers : 1) *
@@ -400,6 +431,9 @@ static void summarize(struct result *res, const struct run *r,
 	MED(rcv_usr_gib, m->receivers ? s[i].r_usr / gib : NAN);
 	MED(rcv_sys_gib, m->receivers ? s[i].r_sys / gib : NAN);
 	MED(sys_cpu_gib, s[i].all_cpu / gib);
+	MED(cpu_busy, s[i].all_cpu / (s[i].wall * res->cpus));
+	MED(cpu_busy_snd, s[i].snd_cpu / s[i].wall);
+	MED(cpu_busy_rcv, s[i].rcv_cpu / s[i].wall);
 	MED(syscalls_gib, s[i].syscalls / gib);
 	/* A request is bufsize bytes, or the whole file if that is smaller. */
 	MED(syscalls_per_call, r->bufsize ? s[i].syscalls *

@@ -17,6 +17,13 @@
  * netns (a socket stays in the netns it was created in), so receivers are
  * ordinary threads. Each repetition gets fresh connections, so no state
  * (cwnd, queued notifications) leaks from one method into the next.
+ *
+ * On the nic path each side gets a CPU of its own, as two machines on a
+ * wire would: where net-nic.sh steered eth0's interrupts to
+ * $ZCDEV_NIC_CPU and eth1's to $ZCDEV_PEER_CPU, the sender thread runs on
+ * the first and the receivers on the second. Left to the scheduler, both
+ * ended up on one CPU with the peer's receive softirq, and a zero-copy
+ * sender lost a third of its throughput (README, "The NIC path").
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -61,9 +68,76 @@ struct receiver {
 	sem_t ready;
 	struct recv_stats st;
 	bool running;
+	int cpu;	/* pin to this CPU first; -1: leave it to the scheduler */
 };
 
 static struct receiver rcv[ZB_MAX_RECV];
+
+/* The sender thread's affinity before a nic run pinned it. */
+static cpu_set_t sender_mask;
+static bool sender_pinned;
+
+/* $@name as a CPU this process may run on, else -1. */
+static int env_cpu(const char *name)
+{
+	const char *v = getenv(name);
+	cpu_set_t allowed;
+	char *end;
+	long cpu;
+
+	if (!v || !*v)
+		return -1;
+	cpu = strtol(v, &end, 10);
+	if (*end || cpu < 0 || cpu >= CPU_SETSIZE ||
+	    sched_getaffinity(0, sizeof(allowed), &allowed) ||
+	    !CPU_ISSET(cpu, &allowed))
+		return -1;
+	return (int)cpu;
+}
+
+int net_side_cpu(const char *path, bool peer)
+{
+	int snd = env_cpu("ZCDEV_NIC_CPU"), rcvc = env_cpu("ZCDEV_PEER_CPU");
+
+	if (strcmp(path, "nic") || snd < 0 || rcvc < 0 || snd == rcvc)
+		return -1;
+	return peer ? rcvc : snd;
+}
+
+int net_pin_self(int cpu)
+{
+	cpu_set_t m;
+
+	CPU_ZERO(&m);
+	CPU_SET(cpu, &m);
+	return sched_setaffinity(0, sizeof(m), &m) ? -errno : 0;
+}
+
+/* nic path: the sender here, receivers in receiver_thread(). */
+static int pin_sides(struct run *r)
+{
+	int snd = net_side_cpu(r->path, false), rcvc = net_side_cpu(r->path, true);
+	int err;
+
+	r->snd_cpu = r->rcv_cpu = -1;
+	if (snd < 0)
+		return 0;
+	if (!sender_pinned && sched_getaffinity(0, sizeof(sender_mask), &sender_mask))
+		return zb_fail(r, "sched_getaffinity: %s", strerror(errno));
+	err = net_pin_self(snd);
+	if (err)
+		return zb_fail(r, "pinning the sender to CPU %d: %s", snd, strerror(-err));
+	sender_pinned = true;
+	r->snd_cpu = snd;
+	r->rcv_cpu = rcvc;
+	return 0;
+}
+
+static void unpin_sender(void)
+{
+	if (sender_pinned && !sched_setaffinity(0, sizeof(sender_mask), &sender_mask))
+		sender_pinned = false;
+}
 
 static struct listener *find_listener(const char *path)
 {
@@ -205,7 +279,19 @@ static void *receiver_thread(void *arg)
 	struct timeval tv = { .tv_sec = RECV_TIMEOUT_S };
 
 	st->tid = (int)syscall(SYS_gettid);
+	st->cpu = -1;
 	rv->fd = -1;
+	if (rv->cpu >= 0) {
+		int err = net_pin_self(rv->cpu);
+
+		if (err) {
+			st->err = err;
+			snprintf(st->why, sizeof(st->why), "pinning to CPU %d: %s",
+				 rv->cpu, strerror(-err));
+			sem_post(&rv->ready);
+			return NULL;
+		}
+	}
 	if (poll(&pfd, 1, RECV_TIMEOUT_S * 1000) == 1)
 		rv->fd = accept4(rv->lfd, NULL, NULL, SOCK_CLOEXEC);
 	else
@@ -235,6 +321,7 @@ static void *receiver_thread(void *arg)
 			st->t_last_ns = zb_now_ns();
 	}
 	getrusage(RUSAGE_THREAD, &st->ru1);
+	st->cpu = sched_getcpu();
 	if (n < 0) {
 		st->err = -errno;
 		snprintf(st->why, sizeof(st->why), "recv: %s", strerror(errno));
@@ -256,6 +343,9 @@ int net_connect(struct run *r, int n, bool exact)
 		return err;
 	for (i = 0; i < n; i++)
 		r->sock[i] = -1;
+	err = pin_sides(r);
+	if (err)
+		return err;
 	for (i = 0; i < n; i++) {
 		struct receiver *rv = &rcv[i];
 
@@ -264,6 +354,7 @@ int net_connect(struct run *r, int n, bool exact)
 		rv->expect = r->size;
 		rv->seed = r->seed;
 		rv->exact = exact;
+		rv->cpu = r->rcv_cpu;
 		sem_init(&rv->ready, 0, 0);
 		if (pthread_create(&rv->th, NULL, receiver_thread, rv))
 			return zb_fail(r, "pthread_create failed");
@@ -288,7 +379,7 @@ int net_connect(struct run *r, int n, bool exact)
 
 int net_finish(struct run *r, int n, struct recv_stats *st)
 {
-	int i, err = 0;
+	int i, err = 0, snd = sched_getcpu(), rcvc = -2;
 
 	for (i = 0; i < n; i++) {
 		if (r->sock[i] >= 0) {
@@ -306,12 +397,20 @@ int net_finish(struct run *r, int n, struct recv_stats *st)
 		sem_destroy(&rv->ready);
 		if (st)
 			st[i] = rv->st;
+		/* Where they all were at the end: -1 if they were not together. */
+		rcvc = rcvc == -2 || rcvc == rv->st.cpu ? rv->st.cpu : -1;
 		if (rv->st.err && !err) {
 			snprintf(r->reason, sizeof(r->reason), "receiver %d: %s",
 				 i, rv->st.why);
 			err = rv->st.err;
 		}
 	}
+	if (r->snd_cpu >= 0)
+		snprintf(r->pinning, sizeof(r->pinning), "sender cpu%d, receivers cpu%d",
+			 snd, rcvc);
+	else if (!strcmp(r->path, "nic"))
+		snprintf(r->pinning, sizeof(r->pinning), "none");
+	unpin_sender();
 	return err;
 }
 

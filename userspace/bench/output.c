@@ -110,10 +110,13 @@ static void group_header(FILE *f, const struct result *g)
 {
 	char sz[16], bs[16];
 
-	fprintf(f, "\n-- %s: size %s, bufsize %s, path %s%s%s%s  [%s, %s, %s; memcpy ceiling %.0f MB/s; host load %.1f]\n",
+	fprintf(f, "\n-- %s: size %s, bufsize %s, path %s%s%s%s%s%s  [%s, %s, %s; memcpy ceiling %.0f MB/s; host load %.1f]\n",
 		g->workload, zb_fmt_size(g->size, sz, sizeof(sz)),
 		zb_fmt_size(g->bufsize, bs, sizeof(bs)), g->path,
-		g->net[0] ? " (" : "", g->net, g->net[0] ? ")" : "", g->where,
+		g->net[0] ? " (" : "", g->net,
+		g->pinning[0] && strcmp(g->pinning, "none") ? "; " : "",
+		g->pinning[0] && strcmp(g->pinning, "none") ? g->pinning : "",
+		g->net[0] ? ")" : "", g->where,
 		g->accel, g->kernel, g->ceiling_mbps, g->host_load);
 	fprintf(f, "%-19s %8s %15s %6s %8s %6s %9s %6s %8s %8s %8s %18s %5s\n",
 		"method", "MB/s", "min-max", "xbase", "sndCPU", "xbase",

@@ -168,6 +168,9 @@ struct run {
 	char note[200];
 	char engine[32];
 	bool counting;
+	/* NIC path: the CPUs net_connect() pinned the sides to, else -1 */
+	int snd_cpu, rcv_cpu;
+	char pinning[48];	/* what net_finish() found them on */
 };
 
 /* ---- result of one configuration; NaN = not measured (JSON null) ---- */
@@ -188,6 +191,7 @@ struct result {
 	char events_note[200];	/* zcdev trace events vs completions/waits */
 	char note[200];		/* the method's own remark (struct run.note) */
 	char engine[32];	/* DMA engine: driver of zcdev's channels */
+	char pinning[48];	/* NIC path: sender's and receivers' CPUs */
 	/* Only doubles from here to the end: result_init() sets them to NaN. */
 	double cpus;
 	double mem_mb;
@@ -198,6 +202,8 @@ struct result {
 	double snd_usr_gib, snd_sys_gib;	/* sender CPU seconds per GiB */
 	double rcv_usr_gib, rcv_sys_gib;	/* receivers, all together */
 	double sys_cpu_gib;		/* all CPUs, from /proc/stat */
+	double cpu_busy;		/* all CPUs' busy share in the run */
+	double cpu_busy_snd, cpu_busy_rcv;	/* the pinned sides' CPUs */
 	double syscalls_gib;		/* counted by the harness */
 	double ksyscalls_gib;		/* counted by the kernel (sys_enter) */
 	double syscalls_per_call;	/* syscalls per bufsize-worth moved */
@@ -332,6 +338,7 @@ struct recv_stats {
 	uint64_t t_last_ns;	/* when the last expected byte arrived */
 	struct rusage ru0, ru1;
 	int tid;
+	int cpu;	/* where the receiver ran when it finished */
 	int err;
 	char why[160];
 };
@@ -339,6 +346,13 @@ struct recv_stats {
 int net_finish(struct run *r, int n, struct recv_stats *st);
 void net_cleanup(void);
 int net_tid_of(int i);	/* tid of receiver i of the current rep, for tracing */
+/*
+ * The CPU a side of @path is pinned to (@peer: the receivers'), the one
+ * its NIC's interrupts go to; -1 where nothing is pinned (not the nic
+ * path, one CPU, or no ZCDEV_NIC_CPU/ZCDEV_PEER_CPU from net-nic.sh).
+ */
+int net_side_cpu(const char *path, bool peer);
+int net_pin_self(int cpu);	/* the calling thread to @cpu; 0 or -errno */
 /* What carries @path here: "loopback", "nic", "hub" (no offloads) or "". */
 const char *net_mode(const char *path);
 
@@ -578,6 +592,8 @@ int dma_table_merge(char **files, int nfiles);
 /* ---- harness.c ---- */
 /* Busy seconds of all CPUs so far (/proc/stat), NaN if unreadable. */
 double zb_cpu_busy_s(void);
+/* The same of CPU @cpu alone; NaN if unreadable or no such CPU. */
+double zb_cpu_busy_s_of(int cpu);
 struct harness_opts {
 	int reps;
 	int warmup;		/* extra untimed runs before the counting run */
