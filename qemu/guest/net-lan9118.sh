@@ -21,15 +21,8 @@ set -eu
 
 mac0=52:54:00:7a:63:01 mac1=52:54:00:7a:63:02
 
-say() { echo "zcdev: net: $*"; }
-die() { say "$*"; exit 1; }
-
-by_mac() { # MAC -> interface name
-	for a in /sys/class/net/*/address; do
-		[ "$(cat "$a")" = "$1" ] && { basename "${a%/address}"; return 0; }
-	done
-	return 1
-}
+# shellcheck source=qemu/guest/net-lib.sh
+. /usr/lib/zcdev/net-lib.sh
 
 # smsc911x probes when init loads it; give it a moment anyway.
 tries=0

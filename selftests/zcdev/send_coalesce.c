@@ -131,12 +131,6 @@ static int sndbuf_of(int sock)
 	return val;
 }
 
-/* SO_SNDBUFFORCE where allowed (root), else SO_SNDBUF (capped by wmem_max). */
-static void set_sndbuf(int sock, int bytes)
-{
-	if (zs_setint(sock, SOL_SOCKET, SO_SNDBUFFORCE, bytes))
-		zs_setint(sock, SOL_SOCKET, SO_SNDBUF, bytes);
-}
 
 /*
  * Pair @i: TCP whose receiver's window is closed by a prefill the
@@ -147,8 +141,6 @@ static int open_pair(FIXTURE_DATA(coal) *self, int family, unsigned int i,
 		     bool held, bool udp, int sndbuf)
 {
 	struct pair *p = &self->p[i];
-	unsigned char *fill;
-	size_t done = 0;
 	int ret;
 
 	if (udp)
@@ -163,27 +155,9 @@ static int open_pair(FIXTURE_DATA(coal) *self, int family, unsigned int i,
 		zs_setint(p->tx, IPPROTO_TCP, TCP_NODELAY, 1);
 	/* Root may pass wmem_max (zs_tcp_connect's SO_SNDBUF cannot). */
 	if (sndbuf > 0)
-		set_sndbuf(p->tx, sndbuf);
+		zs_set_sndbuf(p->tx, sndbuf);
 	p->sndbuf = sndbuf_of(p->tx);
-	if (!held)
-		return 0;
-	fill = malloc(PREFILL);
-	if (!fill)
-		return -ENOMEM;
-	zt_fill(fill, PREFILL, 0, SEED_PREFILL);
-	while (done < PREFILL) {
-		ssize_t n = send(p->tx, fill + done, PREFILL - done,
-				 MSG_DONTWAIT);
-
-		if (n <= 0) {
-			free(fill);
-			return n < 0 ? -errno : -EPROTO;
-		}
-		done += n;
-	}
-	ret = zs_stream_add(&p->s, fill, PREFILL);
-	free(fill);
-	return ret;
+	return held ? zs_stream_prefill(p->tx, PREFILL, SEED_PREFILL, &p->s) : 0;
 }
 
 static int note_sent(FIXTURE_DATA(coal) *self, const struct zcdev_send *s)
@@ -834,7 +808,7 @@ TEST_F(coal, lowered_sndbuf_stops_joining)
 			     16, &s));
 	off += s.bytes;
 
-	set_sndbuf(self->p[0].tx, 8 << 10);
+	zs_set_sndbuf(self->p[0].tx, 8 << 10);
 	low = sndbuf_of(self->p[0].tx);
 	ASSERT_GT(off + 100, (__u64)low);
 	ret = send_on(self, 0, -1, 0, off, 100, ZCDEV_SEND_COALESCE, 17, &s);
@@ -844,7 +818,7 @@ TEST_F(coal, lowered_sndbuf_stops_joining)
 		off += s.bytes;
 		late = 1;
 	}
-	set_sndbuf(self->p[0].tx, SNDBUF);
+	zs_set_sndbuf(self->p[0].tx, SNDBUF);
 	ASSERT_LE(off + 100, (__u64)sndbuf_of(self->p[0].tx));
 	ASSERT_EQ(0, send_on(self, 0, -1, 0, off, 100, ZCDEV_SEND_COALESCE,
 			     18, &s));

@@ -277,10 +277,10 @@ err_r:
 	return err;
 }
 
-/* ETHTOOL_G* @cmd of @ifname: 0 off, 1 on, or -errno. */
-static inline int zs_ethtool_get(const char *ifname, __u32 cmd)
+/* One ethtool_value command @cmd with @data on @ifname; the reply or -errno. */
+static inline int zs_ethtool(const char *ifname, __u32 cmd, __u32 data)
 {
-	struct ethtool_value ev = { .cmd = cmd };
+	struct ethtool_value ev = { .cmd = cmd, .data = data };
 	struct ifreq ifr = { .ifr_data = (void *)&ev };
 	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	int ret;
@@ -291,6 +291,20 @@ static inline int zs_ethtool_get(const char *ifname, __u32 cmd)
 	ret = ioctl(s, SIOCETHTOOL, &ifr) ? -errno : !!ev.data;
 	close(s);
 	return ret;
+}
+
+/* ETHTOOL_G* @cmd of @ifname: 0 off, 1 on, or -errno. */
+static inline int zs_ethtool_get(const char *ifname, __u32 cmd)
+{
+	return zs_ethtool(ifname, cmd, 0);
+}
+
+/* ETHTOOL_S* @cmd of @ifname to @on; 0 or -errno. */
+static inline int zs_ethtool_set(const char *ifname, __u32 cmd, bool on)
+{
+	int ret = zs_ethtool(ifname, cmd, on);
+
+	return ret < 0 ? ret : 0;
 }
 
 /* ---- a stream a receiver must read exactly (held pairs) ---- */
@@ -363,6 +377,43 @@ static inline bool zs_stream_drain(int rx, const struct zs_stream *s,
 out:
 	free(got);
 	return ok;
+}
+
+/*
+ * Closes the window of a TCP pair (whose receiver has a small SO_RCVBUF):
+ * @len bytes of pattern @seed sent without blocking and left unread, and
+ * recorded in @s, so what the test sends next queues in the sender and
+ * stays in flight until the receiver drains. 0 or -errno.
+ */
+static inline int zs_stream_prefill(int tx, size_t len, __u64 seed,
+				    struct zs_stream *s)
+{
+	unsigned char *fill = malloc(len);
+	size_t done = 0;
+	int ret;
+
+	if (!fill)
+		return -ENOMEM;
+	zt_fill(fill, len, 0, seed);
+	while (done < len) {
+		ssize_t n = send(tx, fill + done, len - done, MSG_DONTWAIT);
+
+		if (n <= 0) {
+			free(fill);
+			return n < 0 ? -errno : -EPROTO;
+		}
+		done += n;
+	}
+	ret = zs_stream_add(s, fill, len);
+	free(fill);
+	return ret;
+}
+
+/* SO_SNDBUFFORCE where allowed (root), else SO_SNDBUF (capped by wmem_max). */
+static inline void zs_set_sndbuf(int sock, int bytes)
+{
+	if (zs_setint(sock, SOL_SOCKET, SO_SNDBUFFORCE, bytes))
+		zs_setint(sock, SOL_SOCKET, SO_SNDBUF, bytes);
 }
 
 /* ---- a receiver that checks what arrives ---- */

@@ -48,24 +48,6 @@ static const struct zs_seg path_segs[] = {
 };
 #define NR_PATH_SEGS (ARRAY_SIZE(path_segs))
 
-/* ---- a NIC's offloads (ethtool's on/off commands) ---- */
-
-/* ETHTOOL_S* @cmd of @ifname to @on; 0 or -errno. */
-static int ethtool_set(const char *ifname, __u32 cmd, bool on)
-{
-	struct ethtool_value ev = { .cmd = cmd, .data = on };
-	struct ifreq ifr = { .ifr_data = (void *)&ev };
-	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	int ret;
-
-	if (s < 0)
-		return -errno;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	ret = ioctl(s, SIOCETHTOOL, &ifr) ? -errno : 0;
-	close(s);
-	return ret;
-}
-
 /* The interface that holds IPv4 address @addr, into @name; 0 or -errno. */
 static int ifname_of_addr4(const char *addr, char name[IFNAMSIZ])
 {
@@ -119,9 +101,9 @@ FIXTURE_SETUP(path)
 static void nic_offloads_restore(FIXTURE_DATA(path) *self)
 {
 	if (self->nic_csum > 0)
-		ethtool_set(self->nic, ETHTOOL_STXCSUM, true);
+		zs_ethtool_set(self->nic, ETHTOOL_STXCSUM, true);
 	if (self->nic_sg > 0)
-		ethtool_set(self->nic, ETHTOOL_SSG, true);
+		zs_ethtool_set(self->nic, ETHTOOL_SSG, true);
 	self->nic[0] = '\0';
 }
 
@@ -146,9 +128,9 @@ static void nic_offloads_off(struct __test_metadata *_metadata,
 	ASSERT_LE(0, self->nic_csum);
 	snprintf(self->nic, sizeof(self->nic), "%s", nic);
 	if (self->nic_csum)
-		ASSERT_EQ(0, ethtool_set(nic, ETHTOOL_STXCSUM, false));
+		ASSERT_EQ(0, zs_ethtool_set(nic, ETHTOOL_STXCSUM, false));
 	if (self->nic_sg)
-		ASSERT_EQ(0, ethtool_set(nic, ETHTOOL_SSG, false));
+		ASSERT_EQ(0, zs_ethtool_set(nic, ETHTOOL_SSG, false));
 	ASSERT_EQ(0, zs_ethtool_get(nic, ETHTOOL_GSG));
 	ASSERT_EQ(0, zs_ethtool_get(nic, ETHTOOL_GTXCSUM));
 }

@@ -298,33 +298,14 @@ static int quick_send(FIXTURE_DATA(send_ring) *self, __u64 off, __u64 len,
 static int held_open(FIXTURE_DATA(send_ring) *self, unsigned int i)
 {
 	struct held *h = &self->h[i];
-	unsigned char *fill;
-	size_t done = 0;
 	int ret;
 
 	ret = zs_tcp_pair(AF_INET, &h->tx, &h->rx, HELD_RCVBUF, 0);
 	if (ret)
 		return ret;
 	zs_setint(h->tx, IPPROTO_TCP, TCP_NODELAY, 1);
-	if (zs_setint(h->tx, SOL_SOCKET, SO_SNDBUFFORCE, HELD_SNDBUF))
-		zs_setint(h->tx, SOL_SOCKET, SO_SNDBUF, HELD_SNDBUF);
-	fill = malloc(PREFILL);
-	if (!fill)
-		return -ENOMEM;
-	zt_fill(fill, PREFILL, 0, SEED_PREFILL);
-	while (done < PREFILL) {
-		ssize_t n = send(h->tx, fill + done, PREFILL - done,
-				 MSG_DONTWAIT);
-
-		if (n <= 0) {
-			free(fill);
-			return n < 0 ? -errno : -EPROTO;
-		}
-		done += n;
-	}
-	ret = zs_stream_add(&h->s, fill, PREFILL);
-	free(fill);
-	return ret;
+	zs_set_sndbuf(h->tx, HELD_SNDBUF);
+	return zs_stream_prefill(h->tx, PREFILL, SEED_PREFILL, &h->s);
 }
 
 #define HELD_OPEN(i) do { \
