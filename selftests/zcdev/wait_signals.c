@@ -26,12 +26,15 @@
  * How late a wait may end: TCG on 2 shared cores, where a stop on the ARM
  * board also waits out an RCU grace period (pl330). Still well short of
  * the event (EVENT_MS) and the transfer (LONG_US) a wrong wait would see.
+ * All three grow with ZCDEV_TEST_TIMEOUT_SCALE, together, so that stays
+ * true on a kernel that runs everything slower (KASAN on the ARM board
+ * ended a 200 ms wait 405 ms late).
  */
-#define SLACK_NS	(250 * NSEC_PER_MSEC)
+#define SLACK_NS	(250 * NSEC_PER_MSEC * zt_timeout_scale())
 #define EARLY_NS	(5 * NSEC_PER_MSEC)	/* clock rounding */
 #define MIN_TICKS	5	/* handlers that must have run in WAIT_NS */
-#define LONG_US		(2 * 1000 * 1000)	/* outlasts every wait here */
-#define EVENT_MS	500	/* when the awaited event happens */
+#define LONG_US		(2 * 1000 * 1000 * zt_timeout_scale())	/* outlasts every wait here */
+#define EVENT_MS	(500 * zt_timeout_scale())	/* when the awaited event happens */
 #define HELD_LEN	(1 << 20)
 #define SEED		91
 

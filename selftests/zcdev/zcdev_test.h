@@ -45,14 +45,21 @@
  * run everything several times slower (KASAN on emulated 32-bit ARM). main
  * applies it, once every test has registered itself.
  */
-static inline void zt_scale_timeouts(void)
+static inline long zt_timeout_scale(void)
 {
 	const char *s = getenv("ZCDEV_TEST_TIMEOUT_SCALE");
-	struct __fixture_metadata *f;
-	struct __test_metadata *t;
 	long n = s ? strtol(s, NULL, 10) : 1;
 
-	if (n <= 1 || n > 100)
+	return n < 1 || n > 100 ? 1 : n;
+}
+
+static inline void zt_scale_timeouts(void)
+{
+	struct __fixture_metadata *f;
+	struct __test_metadata *t;
+	long n = zt_timeout_scale();
+
+	if (n == 1)
 		return;
 	for (f = __fixture_list; f; f = f->next)
 		for (t = f->tests; t; t = t->next)
