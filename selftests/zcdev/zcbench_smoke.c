@@ -369,8 +369,9 @@ static int irq_cpu(const char *irq)
 /*
  * On the nic path each side has a CPU of its own (qemu/guest/net-nic.sh):
  * every interrupt of eth0 goes to $ZCDEV_NIC_CPU, and zcbench says its
- * sender and receivers ran where net-nic.sh put their NICs' interrupts.
- * The peer's eth1 is in its own netns: its interrupts are what is left.
+ * sender and receivers ran where net-nic.sh put their NICs' interrupts;
+ * where it set no CPUs (one vCPU, the ARM board's LAN9118), nothing is
+ * pinned. The peer's eth1 is in its own netns: only eth0's are looked at.
  */
 TEST_F_TIMEOUT(smoke, nic_sides_run_where_their_interrupts_go, SMOKE_TIMEOUT)
 {
@@ -382,7 +383,7 @@ TEST_F_TIMEOUT(smoke, nic_sides_run_where_their_interrupts_go, SMOKE_TIMEOUT)
 	int n, i, checked = 0, irqs = 0;
 	DIR *d;
 
-	if (!net || strcmp(net, "nic"))
+	if (!net || (strcmp(net, "nic") && strcmp(net, "hub")))
 		SKIP(return, "no NIC path (ZCDEV_NET=%s; qemu/run.sh --net nic)",
 		     net ? net : "unset");
 	n = read_lines(out_json, lines, MAX_LINES);
