@@ -23,7 +23,8 @@
  * $ZCDEV_NIC_CPU and eth1's to $ZCDEV_PEER_CPU, the sender thread runs on
  * the first and the receivers on the second. Left to the scheduler, both
  * ended up on one CPU with the peer's receive softirq, and a zero-copy
- * sender lost a third of its throughput (README, "The NIC path").
+ * sender lost a quarter to a third of its throughput (README, "The NIC
+ * path: what limits it").
  */
 #include <arpa/inet.h>
 #include <errno.h>
