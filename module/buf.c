@@ -150,17 +150,24 @@ static noinline int zcdev_alloc_coherent(struct zcdev_buf *buf)
 /* fail_function may make it fail too (see fault.c for why tests do not). */
 ALLOW_ERROR_INJECTION(zcdev_alloc_coherent, ERRNO);
 
+/* A block is one compound page: its head's reference is the buffer's. */
 static void zcdev_put_pages(struct page **pages, unsigned long nr)
 {
 	while (nr--)
-		put_page(pages[nr]);
+		if (!PageTail(pages[nr]))
+			put_page(pages[nr]);
 }
 
 /*
  * Physically contiguous runs make few DMA segments, so few descriptors per
- * transfer; split_page() keeps every page individually refcounted (no
- * tail pages with refcount 0, unlike a coherent block), so the pages still
- * work with vm_insert_page, get_user_pages and the network stack.
+ * transfer. A block stays one compound page (__GFP_COMP), as a transparent
+ * huge page of user memory is: every page of it takes references on the
+ * head, so vm_insert_page, get_user_pages and the network stack work on
+ * each page as on any other, and the stack merges a send's pages within a
+ * block into one skb frag (__zerocopy_sg_from_iter() goes by compound
+ * head): a 64 KiB send is one frag instead of 16, as MSG_ZEROCOPY's from
+ * THP memory is. (A coherent block is not compound: its tail pages have
+ * no refcount, hence mmap.c's PFN map for it.)
  */
 #define ZCDEV_PAGES_MAX_ORDER	9
 
@@ -182,15 +189,13 @@ static unsigned long zcdev_alloc_run(struct page **pages, unsigned long want)
 
 	for (;; order--) {
 		/* Big blocks are a bonus: do not reclaim hard for them. */
-		page = alloc_pages(gfp | (order ? __GFP_NORETRY :
+		page = alloc_pages(gfp | (order ? __GFP_NORETRY | __GFP_COMP :
 						  __GFP_RETRY_MAYFAIL), order);
 		if (page || !order)
 			break;
 	}
 	if (!page)
 		return 0;
-	if (order)
-		split_page(page, order);
 	for (i = 0; i < (1UL << order); i++)
 		pages[i] = page + i;
 	return 1UL << order;

@@ -194,15 +194,20 @@ static int zcdev_send_check_buf(struct zcdev_buf *buf, u64 offset, u64 len)
 	return 0;
 }
 
-/* The buffer's bytes [offset, offset + len) as a bvec array. */
+/*
+ * The buffer's bytes [offset, offset + len) as a bvec array: one bvec per
+ * stretch of pages inside one block (compound page), whose struct pages
+ * are consecutive, so the iterator walks few entries.
+ */
 static struct bio_vec *zcdev_send_bvecs(struct zcdev_buf *buf, u64 offset,
 					u64 len, unsigned int *nr)
 {
 	unsigned long first = offset >> PAGE_SHIFT;
 	unsigned int n = (PAGE_ALIGN(offset + len) >> PAGE_SHIFT) - first;
 	size_t in_page = offset_in_page(offset);
+	struct page **pages = buf->pages + first;
 	struct bio_vec *bv;
-	unsigned int i;
+	unsigned int i, out = 0;
 
 	bv = kvmalloc_array(n, sizeof(*bv), GFP_KERNEL);
 	if (!bv)
@@ -210,11 +215,14 @@ static struct bio_vec *zcdev_send_bvecs(struct zcdev_buf *buf, u64 offset,
 	for (i = 0; i < n; i++) {
 		size_t chunk = min_t(u64, len, PAGE_SIZE - in_page);
 
-		bvec_set_page(&bv[i], buf->pages[first + i], chunk, in_page);
+		if (out && pages[i] == pages[i - 1] + 1 && PageTail(pages[i]))
+			bv[out - 1].bv_len += chunk;
+		else
+			bvec_set_page(&bv[out++], pages[i], chunk, in_page);
 		len -= chunk;
 		in_page = 0;
 	}
-	*nr = n;
+	*nr = out;
 	return bv;
 }
 
