@@ -559,9 +559,10 @@ TEST_F(vg, zcdev_dma_write_fence_seen_by_poll_and_vgem)
 	/*
 	 * Not a zero timeout: the fence runs the POLLIN poll's callback, which
 	 * woke us, before the one the POLLOUT poll above left on it, and
-	 * dma_buf_poll() calls a dma-buf with a callback still pending not
-	 * writable (failed so once in CI, on 6.1). The fence has signalled, so
-	 * POLLOUT follows at once; a fence that never did would time out.
+	 * dma_buf_poll() reports a dma-buf whose callback is still pending as
+	 * not writable (this failed once in CI, on 6.1). The fence has
+	 * signalled, so POLLOUT follows at once; a fence that never did would
+	 * time out.
 	 */
 	EXPECT_EQ(POLLOUT, zd_poll(v.dmabuf, POLLOUT, 2000));
 	ZT_EXPECT_DONE(self->fd, id, self->page);
