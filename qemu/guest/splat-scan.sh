@@ -44,8 +44,36 @@ module verification failed: signature and/or required key missing
 DMA-API: preallocated [0-9]+ debug entries
 DMA-API: debugging enabled by kernel config'
 
+# A stock-kernel bug, not ours and not a splat: vivid's capture thread
+# works out its sleep from jiffies it read earlier, and when its vCPU was
+# descheduled in between (TCG) it hands schedule_timeout() a negative value,
+# which logs "wrong timeout value" and a stack dump (no BUG, no WARN; seen
+# once in CI on 6.12). Such a dump, through vivid_thread_vid_cap/out only,
+# is named on stderr and not counted; any other caller's still is.
+known_dumps() {
+	awk '
+	function flush() { if (blk != "") print blk; blk = ""; inblk = 0 }
+	/schedule_timeout: wrong timeout value/ { flush(); inblk = 1; known = 0; blk = $0; next }
+	inblk {
+		blk = blk "\n" $0
+		if ($0 ~ /vivid_thread_vid_(cap|out)/) known = 1
+		if ($0 ~ /<\/TASK>/) {
+			if (known) {
+				print "splat-scan: not counted: vivid passed schedule_timeout() a negative timeout (stock vivid, under TCG): " first(blk) > "/dev/stderr"
+				blk = ""; inblk = 0
+			} else {
+				flush()
+			}
+		}
+		next
+	}
+	{ print }
+	function first(b) { sub(/\n.*/, "", b); return b }
+	END { flush() }'
+}
+
 found=$(tr -d '\r' |
-	sed -n 's/^.*\(\[ *[0-9][0-9]*\.[0-9][0-9]*\] \)/\1/p' |
+	sed -n 's/^.*\(\[ *[0-9][0-9]*\.[0-9][0-9]*\] \)/\1/p' | known_dumps |
 	grep -E -e "$splats" | grep -v -E -e "$expected") || true
 [ -z "$found" ] && exit 0
 printf '%s\n' "$found"
