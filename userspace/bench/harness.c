@@ -44,44 +44,45 @@ static double tv_s(const struct timeval *a, const struct timeval *b)
 	return (b->tv_sec - a->tv_sec) + (b->tv_usec - a->tv_usec) / 1e6;
 }
 
-/* Busy seconds of the /proc/stat line named @name ("cpu": all of them). */
-static double cpu_busy_line(const char *name)
+/*
+ * Busy seconds from one read of /proc/stat: busy[0] of all CPUs, busy[1]
+ * of CPU @cpu_a, busy[2] of CPU @cpu_b; NaN where unreadable or no such
+ * CPU (-1: not wanted).
+ */
+static void cpu_busy_read(int cpu_a, int cpu_b, double busy[3])
 {
-	unsigned long long v[8] = { 0 };
+	unsigned long long v[8];
 	long hz = sysconf(_SC_CLK_TCK);
 	FILE *f = fopen("/proc/stat", "re");
-	char line[256], tag[16];
-	int n = 0;
+	char line[256], tag[16], want[3][16];
+	int k;
 
+	snprintf(want[0], sizeof(want[0]), "cpu");
+	snprintf(want[1], sizeof(want[1]), "cpu%d", cpu_a);
+	snprintf(want[2], sizeof(want[2]), "cpu%d", cpu_b);
+	busy[0] = busy[1] = busy[2] = NAN;
 	if (!f)
-		return NAN;
-	while (fgets(line, sizeof(line), f)) {
-		n = sscanf(line, "%15s %llu %llu %llu %llu %llu %llu %llu %llu", tag,
-			   &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]);
-		if (n >= 8 && !strcmp(tag, name))
-			break;
-		n = 0;
+		return;
+	while (hz > 0 && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%15s %llu %llu %llu %llu %llu %llu %llu %llu", tag,
+			   &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) < 8)
+			continue;
+		/* "cpu-1" names no line: a side not wanted stays NaN. */
+		for (k = 0; k < 3; k++)
+			if (!strcmp(tag, want[k]))
+				/* user nice system [idle iowait] irq softirq steal */
+				busy[k] = (double)(v[0] + v[1] + v[2] + v[5] + v[6] +
+						   v[7]) / hz;
 	}
 	fclose(f);
-	if (n < 8 || hz <= 0)
-		return NAN;
-	/* user nice system [idle iowait] irq softirq steal */
-	return (double)(v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / hz;
 }
 
 double zb_cpu_busy_s(void)
 {
-	return cpu_busy_line("cpu");
-}
+	double busy[3];
 
-double zb_cpu_busy_s_of(int cpu)
-{
-	char name[16];
-
-	if (cpu < 0)
-		return NAN;
-	snprintf(name, sizeof(name), "cpu%d", cpu);
-	return cpu_busy_line(name);
+	cpu_busy_read(-1, -1, busy);
+	return busy[0];
 }
 
 void result_init(struct result *res, const struct zb_env *e)
@@ -138,7 +139,7 @@ static int one_run(const struct harness_opts *o, struct run *r,
 	struct recv_stats st[ZB_MAX_RECV];
 	struct rusage ru0, ru1, th0, th1;
 	uint64_t t0, t1, end, w0;
-	double busy0, busy1, sbusy0, rbusy0;
+	double busy0[3], busy1[3];
 	int nrcv = m->receivers, i, err, rcv_tids[ZB_MAX_RECV];
 	double r_usr = 0, r_sys = 0;
 
@@ -159,9 +160,7 @@ static int one_run(const struct harness_opts *o, struct run *r,
 		}
 	}
 	w0 = zb_now_ns();
-	busy0 = zb_cpu_busy_s();
-	sbusy0 = zb_cpu_busy_s_of(r->snd_cpu);
-	rbusy0 = zb_cpu_busy_s_of(r->rcv_cpu);
+	cpu_busy_read(r->snd_cpu, r->rcv_cpu, busy0);
 	getrusage(RUSAGE_SELF, &ru0);
 	getrusage(RUSAGE_THREAD, &th0);
 	if (tracing)
@@ -187,9 +186,9 @@ static int one_run(const struct harness_opts *o, struct run *r,
 	}
 	getrusage(RUSAGE_THREAD, &th1);
 	getrusage(RUSAGE_SELF, &ru1);
-	busy1 = zb_cpu_busy_s();
-	s->snd_cpu = zb_cpu_busy_s_of(r->snd_cpu) - sbusy0;
-	s->rcv_cpu = zb_cpu_busy_s_of(r->rcv_cpu) - rbusy0;
+	cpu_busy_read(r->snd_cpu, r->rcv_cpu, busy1);
+	s->snd_cpu = busy1[1] - busy0[1];
+	s->rcv_cpu = busy1[2] - busy0[2];
 	s->wall = (zb_now_ns() - w0) / 1e9;
 	if (tracing)
 		trace_stop((int)syscall(SYS_gettid), rcv_tids, nrcv, tc);
@@ -212,7 +211,7 @@ static int one_run(const struct harness_opts *o, struct run *r,
 		s->s_usr = tv_s(&th0.ru_utime, &th1.ru_utime);
 	if (s->s_sys < tv_s(&th0.ru_stime, &th1.ru_stime))
 		s->s_sys = tv_s(&th0.ru_stime, &th1.ru_stime);
-	s->all_cpu = busy1 - busy0;
+	s->all_cpu = busy1[0] - busy0[0];
 	/* Switches and faults: the sender thread's own, exactly. */
 	s->vcsw = th1.ru_nvcsw - th0.ru_nvcsw;
 	s->ivcsw = th1.ru_nivcsw - th0.ru_nivcsw;

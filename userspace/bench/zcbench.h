@@ -592,8 +592,6 @@ int dma_table_merge(char **files, int nfiles);
 /* ---- harness.c ---- */
 /* Busy seconds of all CPUs so far (/proc/stat), NaN if unreadable. */
 double zb_cpu_busy_s(void);
-/* The same of CPU @cpu alone; NaN if unreadable or no such CPU. */
-double zb_cpu_busy_s_of(int cpu);
 struct harness_opts {
 	int reps;
 	int warmup;		/* extra untimed runs before the counting run */
